@@ -1,0 +1,24 @@
+import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+
+/** An HTTP-triggered function as the Functions host and the local runner both register it. */
+export interface HttpFunctionDefinition {
+  trigger: 'http';
+  name: string;
+  /** Route template under /api, in the Functions host's syntax ("tasks/{id}"). */
+  route: string;
+  methods: HttpMethod[];
+  /** Every route authenticates in code (AUTH_MODE), so the host's function keys are not used. */
+  authLevel: 'anonymous';
+  handler: HttpHandler;
+}
+
+/** A timer-triggered function; schedule is a six-field NCRONTAB expression. */
+export interface TimerFunctionDefinition {
+  trigger: 'timer';
+  name: string;
+  schedule: string;
+  runOnStartup?: boolean;
+  handler: TimerHandler;
+}
+
+export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition;

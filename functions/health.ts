@@ -1,0 +1,32 @@
+import type { HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
+import type { Settings } from '../shared/config/settings';
+import { checkHealth } from '../shared/health/checkHealth';
+import { invocationLogger } from '../shared/telemetry/logger';
+import type { FunctionDefinition } from './functionDefinition';
+
+/** GET /api/health: anonymous; 200 when the store answers, 503 otherwise. */
+async function getHealth(): Promise<HttpResponseInit> {
+  const report = await checkHealth();
+  return {
+    status: report.status === 'healthy' ? 200 : 503,
+    headers: { 'cache-control': 'no-store' },
+    jsonBody: report,
+  };
+}
+
+/** The scheduled health check: the same check as GET /api/health, logged. */
+async function runHealthCheck(_timer: Timer, context: InvocationContext): Promise<void> {
+  const report = await checkHealth();
+  const log = invocationLogger(context);
+  const properties = { status: report.status, backend: report.backend, latencyMs: report.latencyMs };
+  if (report.status === 'healthy') log.info('health check', properties);
+  else log.warn('health check', { ...properties, checks: report.checks });
+}
+
+/** The health route and timer. */
+export function healthFunctions(settings: Settings): FunctionDefinition[] {
+  return [
+    { trigger: 'http', name: 'health', route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: getHealth },
+    { trigger: 'timer', name: 'healthCheck', schedule: settings.healthCheckSchedule, handler: runHealthCheck },
+  ];
+}

@@ -1,0 +1,213 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Which DocumentStore adapter the app runs on. */
+export type DataBackend = 'cosmos' | 'local';
+export type AuthMode = 'easyauth' | 'jwt' | 'dev';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Every setting the app reads, parsed and validated. Names of the environment variables are in SETTING_NAMES. */
+export interface Settings {
+  port: number;
+  dataBackend: DataBackend;
+  dataDir: string;
+  authMode: AuthMode;
+  logLevel: LogLevel;
+  runningInAzure: boolean;
+  healthCheckSchedule: string;
+  localStore: { sync: 'normal' | 'full' };
+  cosmos: {
+    endpoint: string | undefined;
+    database: string;
+    key: string | undefined;
+    keySecretName: string | undefined;
+    keyVaultUri: string | undefined;
+    allowInsecureTls: boolean;
+    preferredRegions: string[];
+    requestTimeoutMs: number;
+    provisioning: 'create' | 'verify';
+  };
+  applicationInsightsConnectionString: string | undefined;
+  azureWebJobsStorage: string | undefined;
+}
+
+/** A setting that is malformed, unknown or contradicts another; its message is one line naming the setting. */
+export class SettingsError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+// Values of these are never echoed in an error line.
+const SECRET_SETTINGS = new Set(['COSMOS_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'AzureWebJobsStorage']);
+
+/** Every setting name the app reads; local.settings.sample.json documents exactly these. */
+export const SETTING_NAMES = [
+  'PORT',
+  'DATA_BACKEND',
+  'DATA_DIR',
+  'AUTH_MODE',
+  'LOG_LEVEL',
+  'HEALTH_CHECK_SCHEDULE',
+  'LOCAL_STORE_SYNC',
+  'COSMOS_ENDPOINT',
+  'COSMOS_DATABASE',
+  'COSMOS_KEY',
+  'COSMOS_KEY_SECRET_NAME',
+  'KEY_VAULT_URI',
+  'COSMOS_ALLOW_INSECURE_TLS',
+  'COSMOS_PREFERRED_REGIONS',
+  'COSMOS_REQUEST_TIMEOUT_MS',
+  'COSMOS_PROVISIONING',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AzureWebJobsStorage',
+] as const;
+
+// A variable under one of these prefixes that is not a known setting is almost always a typo
+// (COSMOS_ENDPIONT) that would otherwise silently fall back to a default.
+const OWNED_PREFIXES = ['COSMOS_', 'DATA_', 'LOCAL_STORE_', 'AUTH_', 'HEALTH_CHECK_', 'KEY_VAULT_'];
+
+const boolText = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ncrontab = z
+  .string()
+  .regex(/^\S+( \S+){5}$/, 'expected a six-field NCRONTAB expression, e.g. "0 */5 * * * *"');
+
+function field<T>(env: Env, name: string, schema: z.ZodType<T>): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const result = schema.safeParse(raw.trim());
+  if (result.success) return result.data;
+  const shown = SECRET_SETTINGS.has(name) ? '' : `=${JSON.stringify(raw)}`;
+  const reason = result.error.issues[0]?.message ?? 'invalid value';
+  throw new SettingsError(name, `Invalid setting ${name}${shown}: ${reason}`);
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function closestSetting(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of SETTING_NAMES) {
+    const distance = editDistance(name.toUpperCase(), candidate.toUpperCase());
+    if (!best || distance < best.distance) best = { name: candidate, distance };
+  }
+  return best && best.distance <= 3 ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** Parses and validates every setting from the environment; throws SettingsError on the first bad one. */
+export function loadSettings(env: Env = process.env, cwd: string = process.cwd()): Settings {
+  const known = new Set<string>(SETTING_NAMES);
+  for (const name of Object.keys(env).sort()) {
+    if (!known.has(name) && OWNED_PREFIXES.some((p) => name.startsWith(p))) {
+      const hint = closestSetting(name);
+      throw new SettingsError(name, `Unknown setting ${name}${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
+  }
+
+  // The Functions host sets WEBSITE_INSTANCE_ID on every instance it runs in Azure; nowhere else does.
+  const runningInAzure = Boolean(env.WEBSITE_INSTANCE_ID);
+
+  const endpoint = field(env, 'COSMOS_ENDPOINT', z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }));
+  const dataBackend =
+    field(env, 'DATA_BACKEND', z.enum(['cosmos', 'local'], { error: 'expected "cosmos" or "local"' })) ??
+    (endpoint ? 'cosmos' : 'local');
+  if (dataBackend === 'cosmos' && !endpoint) {
+    throw new SettingsError('COSMOS_ENDPOINT', 'Missing setting COSMOS_ENDPOINT: DATA_BACKEND=cosmos needs it');
+  }
+
+  const authMode =
+    field(env, 'AUTH_MODE', z.enum(['easyauth', 'jwt', 'dev'], { error: 'expected easyauth, jwt or dev' })) ??
+    (runningInAzure ? undefined : 'dev');
+  if (!authMode) {
+    throw new SettingsError('AUTH_MODE', 'Missing setting AUTH_MODE: set easyauth or jwt when running in Azure');
+  }
+  if (authMode === 'dev' && runningInAzure) {
+    throw new SettingsError('AUTH_MODE', 'Invalid setting AUTH_MODE="dev": dev mode is refused when running in Azure');
+  }
+
+  const key = field(env, 'COSMOS_KEY', z.string().min(1));
+  if (key && runningInAzure) {
+    throw new SettingsError(
+      'COSMOS_KEY',
+      'Invalid setting COSMOS_KEY: in Azure the app uses its managed identity (or KEY_VAULT_URI + COSMOS_KEY_SECRET_NAME)',
+    );
+  }
+  const keySecretName = field(env, 'COSMOS_KEY_SECRET_NAME', z.string().regex(/^[0-9a-zA-Z-]{1,127}$/));
+  const keyVaultUri = field(env, 'KEY_VAULT_URI', z.url({ protocol: /^https$/, error: 'expected an https:// URL' }));
+  if (Boolean(keySecretName) !== Boolean(keyVaultUri)) {
+    const missing = keySecretName ? 'KEY_VAULT_URI' : 'COSMOS_KEY_SECRET_NAME';
+    throw new SettingsError(missing, `Missing setting ${missing}: KEY_VAULT_URI and COSMOS_KEY_SECRET_NAME go together`);
+  }
+
+  const allowInsecureTls = field(env, 'COSMOS_ALLOW_INSECURE_TLS', boolText) ?? false;
+  if (allowInsecureTls && !(endpoint && isLoopbackUrl(endpoint))) {
+    throw new SettingsError(
+      'COSMOS_ALLOW_INSECURE_TLS',
+      'Invalid setting COSMOS_ALLOW_INSECURE_TLS="true": accepted only when COSMOS_ENDPOINT is a loopback address',
+    );
+  }
+
+  const dataDir = field(env, 'DATA_DIR', z.string()) ?? '.data';
+
+  return {
+    port: field(env, 'PORT', z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535)) ?? 7071,
+    dataBackend,
+    dataDir: path.resolve(cwd, dataDir),
+    authMode,
+    logLevel: field(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error'])) ?? 'info',
+    runningInAzure,
+    healthCheckSchedule: field(env, 'HEALTH_CHECK_SCHEDULE', ncrontab) ?? '0 */5 * * * *',
+    localStore: {
+      sync: field(env, 'LOCAL_STORE_SYNC', z.enum(['normal', 'full'], { error: 'expected "normal" or "full"' })) ?? 'normal',
+    },
+    cosmos: {
+      endpoint,
+      database: field(env, 'COSMOS_DATABASE', z.string().regex(/^[^/\\#?]{1,255}$/)) ?? 'lifetracker',
+      key,
+      keySecretName,
+      keyVaultUri,
+      allowInsecureTls,
+      preferredRegions: (field(env, 'COSMOS_PREFERRED_REGIONS', z.string()) ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+      requestTimeoutMs:
+        field(env, 'COSMOS_REQUEST_TIMEOUT_MS', z.coerce.number().int().min(100).max(120000)) ?? 10000,
+      provisioning:
+        field(env, 'COSMOS_PROVISIONING', z.enum(['create', 'verify'], { error: 'expected "create" or "verify"' })) ??
+        (endpoint && isLoopbackUrl(endpoint) ? 'create' : 'verify'),
+    },
+    applicationInsightsConnectionString: field(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', z.string()),
+    azureWebJobsStorage: field(env, 'AzureWebJobsStorage', z.string()),
+  };
+}
+
+let processSettings: Settings | undefined;
+
+/** The settings of this process, parsed once from process.env on first use. */
+export function getSettings(): Settings {
+  processSettings ??= loadSettings();
+  return processSettings;
+}

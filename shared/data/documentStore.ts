@@ -1,0 +1,177 @@
+// The DocumentStore port: everything the repositories may ask of a document database. Two adapters
+// implement it (cosmos, local); repositories speak Cosmos SQL with parameters and never learn which runs.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The value of a document's partition key property (Cosmos accepts these JSON scalars). */
+export type PartitionKeyValue = string | number | boolean | null;
+
+/** Fields the store maintains on every stored document. */
+export interface SystemFields {
+  /** Opaque version tag; pass it back as ifMatch for optimistic concurrency. */
+  _etag: string;
+  /** Last-modified time, epoch seconds. */
+  _ts: number;
+  /** Store-assigned resource id. */
+  _rid?: string;
+}
+
+/** A document body: a JSON object with a string id. */
+export interface DocumentBody {
+  id: string;
+  [key: string]: unknown;
+}
+
+export type StoredDocument<T extends DocumentBody = DocumentBody> = T & SystemFields;
+
+/** What every store call costs: request units, wall time and the number of items it returned or wrote. */
+export interface OperationStats {
+  requestCharge: number;
+  durationMs: number;
+  itemCount: number;
+}
+
+export interface StoreResponse<T> {
+  resource: T;
+  stats: OperationStats;
+}
+
+export interface WriteOptions {
+  /** Only write when the stored document's _etag equals this value (412 PRECONDITION_FAILED otherwise). */
+  ifMatch?: string;
+}
+
+export interface SqlParameter {
+  name: string;
+  value: JsonValue;
+}
+
+/** A Cosmos SQL query; values always travel as parameters, never inside the text. */
+export interface SqlQuery {
+  query: string;
+  parameters?: SqlParameter[];
+}
+
+export interface QueryOptions {
+  /** Scope the query to one partition. Omit for a cross-partition query. */
+  partitionKey?: PartitionKeyValue;
+  /** Page size; omit to read every result in one call. */
+  maxItemCount?: number;
+  /** Token from a previous page of the same query. */
+  continuationToken?: string;
+}
+
+export interface QueryPage<T> {
+  items: T[];
+  /** Null when there are no more results. */
+  continuationToken: string | null;
+  stats: OperationStats;
+}
+
+/** Partial update operations (Cosmos patch semantics; paths are JSON Pointers such as "/status"). */
+export type PatchOperation =
+  | { op: 'set' | 'add' | 'replace'; path: string; value: JsonValue }
+  | { op: 'incr'; path: string; value: number }
+  | { op: 'remove'; path: string };
+
+/** One operation of a transactional batch; every operation targets the batch's partition. */
+export type BatchOperation =
+  | { operationType: 'Create'; resourceBody: DocumentBody }
+  | { operationType: 'Upsert'; resourceBody: DocumentBody; ifMatch?: string }
+  | { operationType: 'Replace'; id: string; resourceBody: DocumentBody; ifMatch?: string }
+  | { operationType: 'Delete'; id: string; ifMatch?: string }
+  | { operationType: 'Read'; id: string }
+  | { operationType: 'Patch'; id: string; operations: PatchOperation[]; ifMatch?: string };
+
+export interface BatchOperationResult {
+  /** HTTP-style status of this operation; 424 marks an operation rolled back because another failed. */
+  statusCode: number;
+  resource?: StoredDocument;
+  etag?: string;
+}
+
+export interface BatchResponse {
+  /** True when every operation succeeded and the batch committed. */
+  succeeded: boolean;
+  results: BatchOperationResult[];
+  stats: OperationStats;
+}
+
+export const MAX_BATCH_OPERATIONS = 100;
+
+export interface ContainerHealth {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  backend: DataBackendName;
+  latencyMs: number;
+  containers: ContainerHealth[];
+  error?: string;
+}
+
+export type DataBackendName = 'cosmos' | 'local';
+
+/** The data-access port both adapters implement. Containers are named as in infra/containers.json. */
+export interface DocumentStore {
+  readonly backend: DataBackendName;
+
+  /** Makes the catalogue's containers ready: creates them where the store may, verifies them where it may not. */
+  initialize(): Promise<void>;
+
+  /** Point read by id and partition key; resource is undefined when the document does not exist. */
+  read<T extends DocumentBody = DocumentBody>(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+  ): Promise<StoreResponse<StoredDocument<T> | undefined>>;
+
+  /** Creates a document; 409 CONFLICT when the id exists in that partition. */
+  create<T extends DocumentBody>(container: string, document: T): Promise<StoreResponse<StoredDocument<T>>>;
+
+  /** Creates or replaces a document. */
+  upsert<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>>;
+
+  /** Replaces an existing document; 404 when it does not exist. */
+  replace<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>>;
+
+  /** Deletes a document; 404 when it does not exist. */
+  delete(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<undefined>>;
+
+  /** Applies partial updates atomically; at most 10 operations, as in Cosmos DB. */
+  patch<T extends DocumentBody = DocumentBody>(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+    operations: PatchOperation[],
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>>;
+
+  /** Runs a parameterised Cosmos SQL query, one page at a time when maxItemCount is set. */
+  query<T = StoredDocument>(container: string, query: SqlQuery, options?: QueryOptions): Promise<QueryPage<T>>;
+
+  /** Runs up to 100 operations in one partition, all or nothing. */
+  batch(container: string, partitionKey: PartitionKeyValue, operations: BatchOperation[]): Promise<BatchResponse>;
+
+  /** Checks the store can serve requests: reachable, and every catalogue container present. */
+  checkHealth(): Promise<StoreHealth>;
+
+  /** Releases connections and file handles. */
+  dispose(): Promise<void>;
+}
