@@ -45,7 +45,11 @@ export class SettingsError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 // Values of these are never echoed in an error line.
-const SECRET_SETTINGS = new Set(['COSMOS_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'AzureWebJobsStorage']);
+const SECRET_SETTINGS = new Set([
+  'COSMOS_KEY',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AzureWebJobsStorage',
+]);
 
 /** Every setting name the app reads; local.settings.sample.json documents exactly these. */
 export const SETTING_NAMES = [
@@ -129,22 +133,35 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
   // The Functions host sets WEBSITE_INSTANCE_ID on every instance it runs in Azure; nowhere else does.
   const runningInAzure = Boolean(env.WEBSITE_INSTANCE_ID);
 
-  const endpoint = field(env, 'COSMOS_ENDPOINT', z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }));
+  const endpoint = field(
+    env,
+    'COSMOS_ENDPOINT',
+    z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }),
+  );
   const dataBackend =
     field(env, 'DATA_BACKEND', z.enum(['cosmos', 'local'], { error: 'expected "cosmos" or "local"' })) ??
     (endpoint ? 'cosmos' : 'local');
   if (dataBackend === 'cosmos' && !endpoint) {
-    throw new SettingsError('COSMOS_ENDPOINT', 'Missing setting COSMOS_ENDPOINT: DATA_BACKEND=cosmos needs it');
+    throw new SettingsError(
+      'COSMOS_ENDPOINT',
+      'Missing setting COSMOS_ENDPOINT: DATA_BACKEND=cosmos needs it',
+    );
   }
 
   const authMode =
     field(env, 'AUTH_MODE', z.enum(['easyauth', 'jwt', 'dev'], { error: 'expected easyauth, jwt or dev' })) ??
     (runningInAzure ? undefined : 'dev');
   if (!authMode) {
-    throw new SettingsError('AUTH_MODE', 'Missing setting AUTH_MODE: set easyauth or jwt when running in Azure');
+    throw new SettingsError(
+      'AUTH_MODE',
+      'Missing setting AUTH_MODE: set easyauth or jwt when running in Azure',
+    );
   }
   if (authMode === 'dev' && runningInAzure) {
-    throw new SettingsError('AUTH_MODE', 'Invalid setting AUTH_MODE="dev": dev mode is refused when running in Azure');
+    throw new SettingsError(
+      'AUTH_MODE',
+      'Invalid setting AUTH_MODE="dev": dev mode is refused when running in Azure',
+    );
   }
 
   const key = field(env, 'COSMOS_KEY', z.string().min(1));
@@ -155,10 +172,17 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     );
   }
   const keySecretName = field(env, 'COSMOS_KEY_SECRET_NAME', z.string().regex(/^[0-9a-zA-Z-]{1,127}$/));
-  const keyVaultUri = field(env, 'KEY_VAULT_URI', z.url({ protocol: /^https$/, error: 'expected an https:// URL' }));
+  const keyVaultUri = field(
+    env,
+    'KEY_VAULT_URI',
+    z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),
+  );
   if (Boolean(keySecretName) !== Boolean(keyVaultUri)) {
     const missing = keySecretName ? 'KEY_VAULT_URI' : 'COSMOS_KEY_SECRET_NAME';
-    throw new SettingsError(missing, `Missing setting ${missing}: KEY_VAULT_URI and COSMOS_KEY_SECRET_NAME go together`);
+    throw new SettingsError(
+      missing,
+      `Missing setting ${missing}: KEY_VAULT_URI and COSMOS_KEY_SECRET_NAME go together`,
+    );
   }
 
   const allowInsecureTls = field(env, 'COSMOS_ALLOW_INSECURE_TLS', boolText) ?? false;
@@ -172,7 +196,9 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
   const dataDir = field(env, 'DATA_DIR', z.string()) ?? '.data';
 
   return {
-    port: field(env, 'PORT', z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535)) ?? 7071,
+    port:
+      field(env, 'PORT', z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535)) ??
+      7071,
     dataBackend,
     dataDir: path.resolve(cwd, dataDir),
     authMode,
@@ -180,7 +206,12 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     runningInAzure,
     healthCheckSchedule: field(env, 'HEALTH_CHECK_SCHEDULE', ncrontab) ?? '0 */5 * * * *',
     localStore: {
-      sync: field(env, 'LOCAL_STORE_SYNC', z.enum(['normal', 'full'], { error: 'expected "normal" or "full"' })) ?? 'normal',
+      sync:
+        field(
+          env,
+          'LOCAL_STORE_SYNC',
+          z.enum(['normal', 'full'], { error: 'expected "normal" or "full"' }),
+        ) ?? 'normal',
     },
     cosmos: {
       endpoint,
@@ -196,8 +227,11 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       requestTimeoutMs:
         field(env, 'COSMOS_REQUEST_TIMEOUT_MS', z.coerce.number().int().min(100).max(120000)) ?? 10000,
       provisioning:
-        field(env, 'COSMOS_PROVISIONING', z.enum(['create', 'verify'], { error: 'expected "create" or "verify"' })) ??
-        (endpoint && isLoopbackUrl(endpoint) ? 'create' : 'verify'),
+        field(
+          env,
+          'COSMOS_PROVISIONING',
+          z.enum(['create', 'verify'], { error: 'expected "create" or "verify"' }),
+        ) ?? (endpoint && isLoopbackUrl(endpoint) ? 'create' : 'verify'),
     },
     applicationInsightsConnectionString: field(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', z.string()),
     azureWebJobsStorage: field(env, 'AzureWebJobsStorage', z.string()),

@@ -1,13 +1,6 @@
 /** The kinds of failure the app distinguishes; each maps to one HTTP status family and one retry decision. */
 export type ErrorCategory =
-  | 'CONNECTION'
-  | 'TIMEOUT'
-  | 'THROTTLE'
-  | 'DATA'
-  | 'AUTH'
-  | 'CONFLICT'
-  | 'NOT_FOUND'
-  | 'VALIDATION';
+  'CONNECTION' | 'TIMEOUT' | 'THROTTLE' | 'DATA' | 'AUTH' | 'CONFLICT' | 'NOT_FOUND' | 'VALIDATION';
 
 export interface AppErrorInit {
   /** Stable UPPER_SNAKE code that clients and tests can rely on. */
