@@ -34,7 +34,9 @@ for (const c of containers) {
     throw new Error(`infra/containers.json: container '${c.name}' must have exactly one partition key path.`);
   }
   if (c.defaultTtl !== undefined && !(c.defaultTtl === -1 || c.defaultTtl > 0)) {
-    throw new Error(`infra/containers.json: container '${c.name}' has an invalid defaultTtl ${c.defaultTtl}.`);
+    throw new Error(
+      `infra/containers.json: container '${c.name}' has an invalid defaultTtl ${c.defaultTtl}.`,
+    );
   }
 }
 const byName = new Map(containers.map((c) => [c.name, c]));

@@ -164,10 +164,18 @@ export interface DocumentStore {
   ): Promise<StoreResponse<StoredDocument<T>>>;
 
   /** Runs a parameterised Cosmos SQL query, one page at a time when maxItemCount is set. */
-  query<T = StoredDocument>(container: string, query: SqlQuery, options?: QueryOptions): Promise<QueryPage<T>>;
+  query<T = StoredDocument>(
+    container: string,
+    query: SqlQuery,
+    options?: QueryOptions,
+  ): Promise<QueryPage<T>>;
 
   /** Runs up to 100 operations in one partition, all or nothing. */
-  batch(container: string, partitionKey: PartitionKeyValue, operations: BatchOperation[]): Promise<BatchResponse>;
+  batch(
+    container: string,
+    partitionKey: PartitionKeyValue,
+    operations: BatchOperation[],
+  ): Promise<BatchResponse>;
 
   /** Checks the store can serve requests: reachable, and every catalogue container present. */
   checkHealth(): Promise<StoreHealth>;
