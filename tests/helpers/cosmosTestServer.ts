@@ -12,7 +12,11 @@ export interface CosmosTestServer {
 /** Starts the Cosmos-protocol test server and resolves once it accepts connections. */
 export async function startCosmosTestServer(): Promise<CosmosTestServer> {
   const port = await freePort();
-  const cli = path.join(path.dirname(require.resolve('@vercel/cosmosdb-server/package.json')), 'lib', 'cli.js');
+  const cli = path.join(
+    path.dirname(require.resolve('@vercel/cosmosdb-server/package.json')),
+    'lib',
+    'cli.js',
+  );
   const child = spawn(process.execPath, [cli, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

@@ -43,9 +43,10 @@ function parse(sql: string): Query {
       );
     }
   }
-  const query = createQuery(sql);
+  let query: Query;
   try {
-    // Touching .code compiles the query now, so a syntax error surfaces here and not mid-page.
+    query = createQuery(sql);
+    // Touching .code compiles the query now, so an error surfaces here and not mid-page.
     void query.code;
   } catch (error) {
     if (error instanceof CosmosSqlSyntaxError) {
@@ -57,6 +58,22 @@ function parse(sql: string): Query {
   if (parsedQueries.size > PARSED_QUERY_CACHE_SIZE)
     parsedQueries.delete(parsedQueries.keys().next().value as string);
   return query;
+}
+
+const servableCache = new WeakMap<CompositeIndexPath[][], CompositeIndexPath[][]>();
+
+/** Cosmos DB serves an ORDER BY from a composite index in its declared order or its exact reverse; the engine only knows the former. */
+function servableOrders(indexes: CompositeIndexPath[][]): CompositeIndexPath[][] {
+  let servable = servableCache.get(indexes);
+  if (!servable) {
+    const flip = (order: CompositeIndexPath['order']) => (order === 'ascending' ? 'descending' : 'ascending');
+    servable = [
+      ...indexes,
+      ...indexes.map((index) => index.map((p) => ({ path: p.path, order: flip(p.order) }))),
+    ];
+    servableCache.set(indexes, servable);
+  }
+  return servable;
 }
 
 export interface EngineRunOptions {
@@ -113,7 +130,7 @@ export function runCosmosSql(documents: unknown[], sql: string, options: EngineR
   try {
     output = query.exec(documents as object[], {
       parameters: options.parameters,
-      compositeIndexes: options.compositeIndexes,
+      compositeIndexes: servableOrders(options.compositeIndexes),
       maxItemCount: options.maxItemCount,
       continuation,
     }) as typeof output;
