@@ -64,15 +64,15 @@ const servableCache = new WeakMap<CompositeIndexPath[][], CompositeIndexPath[][]
 
 /** Cosmos DB serves an ORDER BY from a composite index in its declared order or its exact reverse; the engine only knows the former. */
 function servableOrders(indexes: CompositeIndexPath[][]): CompositeIndexPath[][] {
-  let servable = servableCache.get(indexes);
-  if (!servable) {
-    const flip = (order: CompositeIndexPath['order']) => (order === 'ascending' ? 'descending' : 'ascending');
-    servable = [
-      ...indexes,
-      ...indexes.map((index) => index.map((p) => ({ path: p.path, order: flip(p.order) }))),
-    ];
-    servableCache.set(indexes, servable);
-  }
+  const cached = servableCache.get(indexes);
+  if (cached) return cached;
+  const flip = (order: CompositeIndexPath['order']): CompositeIndexPath['order'] =>
+    order === 'ascending' ? 'descending' : 'ascending';
+  const servable = [
+    ...indexes,
+    ...indexes.map((index) => index.map((p) => ({ path: p.path, order: flip(p.order) }))),
+  ];
+  servableCache.set(indexes, servable);
   return servable;
 }
 

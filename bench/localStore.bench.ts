@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalDocumentStore } from '../shared/data/local/localDocumentStore';
+import { NaiveJsonFileContainer } from './naiveJsonFileStore';
+import { type BenchRow, percentile, perSecond, spread, timeEach } from './measure';
+
+const STATUSES = ['todo', 'in_progress', 'done'];
+
+function taskDoc(userId: string, i: number): Record<string, unknown> & { id: string } {
+  return {
+    id: `${userId}-t${i}`,
+    userId,
+    title: `Task number ${i} with a realistic title`,
+    status: STATUSES[i % 3],
+    priority: (i % 5) + 1,
+    dueDate: new Date(Date.UTC(2026, 0, 1) + (i % 365) * 86_400_000).toISOString().slice(0, 10),
+    tags: ['work', `tag${i % 7}`],
+    createdAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+    updatedAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+  };
+}
+
+async function openStore(dir: string, sync: 'normal' | 'full'): Promise<LocalDocumentStore> {
+  const store = new LocalDocumentStore({ dataDir: dir, sync });
+  await store.initialize();
+  return store;
+}
+
+/** Local store figures and the naive JSON-file store side by side, in one run. */
+export async function benchLocalStore(): Promise<BenchRow[]> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-local-'));
+  const rows: BenchRow[] = [];
+  try {
+    // 1. Creates at 2,000 documents: both stores pre-filled to 2,000, then measured in alternating rounds
+    //    so that machine noise hits both alike.
+    const prefill = 2000;
+    const local = await openStore(path.join(root, 'local'), 'normal');
+    const localFull = await openStore(path.join(root, 'local-full'), 'full');
+    const naive = new NaiveJsonFileContainer(path.join(root, 'naive'), 'tasks');
+    for (let i = 0; i < prefill; i++) {
+      const doc = taskDoc(`u${i % 20}`, i);
+      await local.create('tasks', doc);
+      await localFull.create('tasks', doc);
+      naive.seed(doc);
+    }
+    await naive.save();
+    const localRates: number[] = [];
+    const fullRates: number[] = [];
+    const naiveRates: number[] = [];
+    let next = prefill;
+    for (let round = 0; round < 5; round++) {
+      const base = next;
+      next += 40;
+      localRates.push(
+        perSecond(await timeEach(40, (i) => local.create('tasks', taskDoc('bench', base + i)))),
+      );
+      fullRates.push(
+        perSecond(await timeEach(40, (i) => localFull.create('tasks', taskDoc('bench', base + i)))),
+      );
+      naiveRates.push(perSecond(await timeEach(40, (i) => naive.create(taskDoc('bench', base + i)))));
+    }
+    const localCreates = spread(localRates);
+    const naiveCreates = spread(naiveRates);
+    rows.push({
+      name: 'Durable single-document creates at 2,000 documents (local store, sync=normal)',
+      unit: 'creates/s',
+      ours: localCreates.median,
+      comparison: naiveCreates.median,
+      comparisonName: 'naive JSON file rewritten per save',
+      ratio: localCreates.median / naiveCreates.median,
+      target: '≥ 20x',
+      pass: localCreates.median / naiveCreates.median >= 20,
+      detail: `local ${fmt(localCreates.min)}..${fmt(localCreates.max)}, naive ${fmt(naiveCreates.min)}..${fmt(naiveCreates.max)} over 5 rounds of 40`,
+    });
+    const full = spread(fullRates);
+    rows.push({
+      name: 'Durable single-document creates at 2,000 documents (local store, sync=full: fsync per commit)',
+      unit: 'creates/s',
+      ours: full.median,
+      comparison: naiveCreates.median,
+      comparisonName: 'naive JSON file rewritten per save',
+      ratio: full.median / naiveCreates.median,
+      detail: `${fmt(full.min)}..${fmt(full.max)} over 5 rounds of 40`,
+    });
+    await localFull.dispose();
+
+    // 2. Point reads.
+    const readDurations = await timeEach(5000, (i) =>
+      local.read('tasks', `u${i % 20}-t${(i * 7919) % prefill}`, `u${((i * 7919) % prefill) % 20}`),
+    );
+    rows.push({
+      name: 'Point reads (local store)',
+      unit: 'reads/s',
+      ours: perSecond(readDurations),
+      detail: `p50 ${fmt(percentile(readDurations, 50), 3)} ms, p99 ${fmt(percentile(readDurations, 99), 3)} ms`,
+    });
+
+    // 3. A partition-scoped ORDER BY over 5,000 documents in one partition, with 5,000 more in others.
+    for (let i = 0; i < 5000; i++) await local.create('tasks', taskDoc('heavy', i));
+    for (let i = 0; i < 5000; i++) await local.create('tasks', taskDoc(`other${i % 50}`, i));
+    const query = {
+      query: 'SELECT * FROM c WHERE c.status = @status ORDER BY c.dueDate DESC, c.id DESC',
+      parameters: [{ name: '@status', value: 'todo' }],
+    };
+    const firstPage = await timeEach(50, () =>
+      local.query('tasks', query, { partitionKey: 'heavy', maxItemCount: 50 }),
+    );
+    rows.push({
+      name: 'Partition-scoped ORDER BY over 5,000 documents, first page of 50 (local store)',
+      unit: 'ms p50',
+      ours: percentile(firstPage, 50),
+      detail: `p95 ${fmt(percentile(firstPage, 95))} ms; 5,000 more documents in 50 other partitions`,
+    });
+    const allResults = await timeEach(20, () => local.query('tasks', query, { partitionKey: 'heavy' }));
+    rows.push({
+      name: 'Partition-scoped ORDER BY over 5,000 documents, all 1,667 results (local store)',
+      unit: 'ms p50',
+      ours: percentile(allResults, 50),
+      detail: `p95 ${fmt(percentile(allResults, 95))} ms`,
+    });
+    await local.dispose();
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function fmt(value: number, digits = 1): string {
+  return value.toFixed(digits);
+}

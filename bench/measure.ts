@@ -1,0 +1,41 @@
+/** Percentile (0..100) of a list of numbers, by nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Runs an async operation `count` times and returns each call's duration in ms. */
+export async function timeEach(count: number, operation: (i: number) => Promise<unknown>): Promise<number[]> {
+  const durations: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await operation(i);
+    durations.push(performance.now() - started);
+  }
+  return durations;
+}
+
+/** Operations per second of a batch of per-call durations. */
+export function perSecond(durations: number[]): number {
+  return (durations.length * 1000) / durations.reduce((a, b) => a + b, 0);
+}
+
+/** Median, min and max of a list, for reporting spread. */
+export function spread(values: number[]): { median: number; min: number; max: number } {
+  return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** One line of the results table: what was measured, ours vs the comparison, the ratio and the target. */
+export interface BenchRow {
+  name: string;
+  unit: string;
+  ours: number;
+  comparison?: number;
+  comparisonName?: string;
+  /** ours / comparison for rates, comparison / ours for times; higher is better. */
+  ratio?: number;
+  target?: string;
+  pass?: boolean;
+  detail?: string;
+}
