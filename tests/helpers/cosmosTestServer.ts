@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './freePort';
 
@@ -25,7 +26,7 @@ export async function startCosmosTestServer(): Promise<CosmosTestServer> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`cosmosdb-server exited early: ${output}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = require('node:net').connect(port, '127.0.0.1');
+      const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
