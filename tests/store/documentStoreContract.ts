@@ -258,6 +258,24 @@ export function describeDocumentStoreContract(
       expect(sizes).toEqual([10, 10, 5]);
     });
 
+    test('paging without ORDER BY also returns every item exactly once', async () => {
+      const ids = Array.from({ length: 45 }, (_, i) => `p-${i}`);
+      for (const id of ids) await store.create('tasks', task({ id }));
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await store.query<string>(
+          'tasks',
+          { query: 'SELECT VALUE c.id FROM c' },
+          { partitionKey: user, maxItemCount: 7, continuationToken: token },
+        );
+        seen.push(...page.items);
+        token = page.continuationToken ?? undefined;
+      } while (token);
+      expect(seen).toHaveLength(ids.length);
+      expect([...seen].sort()).toEqual([...ids].sort());
+    });
+
     test('aggregate queries run per partition (SELECT VALUE)', async () => {
       for (const p of [1, 2, 3]) await store.create('tasks', task({ priority: p }));
       const count = await store.query<number>(

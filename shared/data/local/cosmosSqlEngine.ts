@@ -3,6 +3,7 @@ import createQuery, { SyntaxError as CosmosSqlSyntaxError } from '@zeit/cosmosdb
 import type { CompositeIndexPath } from '../catalogue';
 import type { SqlParameter } from '../documentStore';
 import { invalidStoreRequest } from '../../errors/storeErrors';
+import { linearizeAccumulators } from './linearAccumulators';
 
 type Query = ReturnType<typeof createQuery>;
 
@@ -23,6 +24,21 @@ function keywordsOnly(sql: string): string {
     .replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''")
     .replace(/--[^\n]*/g, ' ')
     .replace(/\.\s*[A-Za-z_][A-Za-z0-9_]*/g, '.p');
+}
+
+/** True when the compiled query of this library version has been rewritten to run in linear time. */
+export function isLinear(sql: string): boolean {
+  return (parse(sql) as unknown as { _code: string })._code.includes('$.push(');
+}
+
+function makeLinear(query: Query, code: string): void {
+  const linear = linearizeAccumulators(code);
+  // The library caches its compiled code in _code; only swap it when the shape is the one we know.
+  const internals = query as unknown as { _code: unknown };
+  if (linear !== code && internals._code === code) {
+    new Function(`"use strict";return (${linear})`); // throws on a bad rewrite, before anything runs
+    internals._code = linear;
+  }
 }
 
 function parse(sql: string): Query {
@@ -46,8 +62,8 @@ function parse(sql: string): Query {
   let query: Query;
   try {
     query = createQuery(sql);
-    // Touching .code compiles the query now, so an error surfaces here and not mid-page.
-    void query.code;
+    // Reading .code compiles the query now, so an error surfaces here and not mid-page.
+    makeLinear(query, query.code);
   } catch (error) {
     if (error instanceof CosmosSqlSyntaxError) {
       throw invalidStoreRequest(`Invalid Cosmos SQL: ${error.message}`, 'QUERY_INVALID', error);

@@ -59,10 +59,13 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const newEtag = (): string => `"${randomUUID()}"`;
 const keyText = (value: PartitionKeyValue): string => JSON.stringify(value);
 
+/** The _rid of a row: fixed-width so that string order is insertion order (the engine pages in _rid string order). */
+const ridOf = (seq: number): string => seq.toString(36).padStart(11, '0');
+
 function materialise<T>(row: Row): T {
   return {
     ...(JSON.parse(row.body) as object),
-    _rid: row.seq.toString(36),
+    _rid: ridOf(row.seq),
     _etag: row.etag,
     _ts: row.ts,
   } as T;
@@ -370,7 +373,7 @@ export class LocalDocumentStore implements DocumentStore {
     seq: number,
     created: boolean,
   ): WriteOutcome {
-    const document = { ...doc.body, _rid: seq.toString(36), _etag: doc.etag, _ts: doc.ts } as StoredDocument;
+    const document = { ...doc.body, _rid: ridOf(seq), _etag: doc.etag, _ts: doc.ts } as StoredDocument;
     return { document, bytes: Buffer.byteLength(doc.json), created };
   }
 
