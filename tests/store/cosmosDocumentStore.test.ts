@@ -37,7 +37,13 @@ describeDocumentStoreContract(
   'cosmos (@azure/cosmos against @vercel/cosmosdb-server)',
   // The test server's known gaps: batch applies operations one by one, patch inside a batch is refused,
   // documents never expire, and every response costs 1 RU.
-  { atomicBatch: false, patchInBatch: false, ttl: false, measuredRequestCharge: false },
+  {
+    atomicBatch: false,
+    patchInBatch: false,
+    ttl: false,
+    measuredRequestCharge: false,
+    partitionScopedQuery: false,
+  },
   async () => new CosmosDocumentStore(settings(`contract-${randomUUID()}`)),
   async (store) => store.dispose(),
 );

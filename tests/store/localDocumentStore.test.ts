@@ -8,7 +8,13 @@ const dirs: string[] = [];
 
 describeDocumentStoreContract(
   'local (SQLite + @zeit/cosmosdb-query)',
-  { atomicBatch: true, patchInBatch: true, ttl: true, measuredRequestCharge: true },
+  {
+    atomicBatch: true,
+    patchInBatch: true,
+    ttl: true,
+    measuredRequestCharge: true,
+    partitionScopedQuery: true,
+  },
   async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-local-contract-'));
     dirs.push(dataDir);
