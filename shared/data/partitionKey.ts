@@ -13,17 +13,19 @@ export function partitionKeyOf(
     value =
       value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
   }
-  if (value === undefined) {
+  // Refused rather than sent: the SDK would file a document without its key value under the hidden
+  // "undefined" partition, where no partition-scoped read ever finds it.
+  if (value === undefined || (value !== null && !['string', 'number', 'boolean'].includes(typeof value))) {
     throw invalidStoreRequest(
-      `Document is missing its partition key ${container.partitionKey.paths[0]} (container '${container.name}').`,
-      'PARTITION_KEY_MISSING',
-    );
-  }
-  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-    throw invalidStoreRequest(
-      `Partition key ${container.partitionKey.paths[0]} must be a string, number, boolean or null.`,
-      'PARTITION_KEY_INVALID',
+      `Document ${JSON.stringify(document.id)} has no usable partition key value at ${container.partitionKey.paths[0]} ` +
+        `(container '${container.name}'); it must be a string, number, boolean or null.`,
+      'INVALID_PARTITION_KEY',
     );
   }
   return value as PartitionKeyValue;
+}
+
+/** True when two partition key values address the same logical partition. */
+export function samePartition(a: PartitionKeyValue, b: PartitionKeyValue): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -32,7 +32,13 @@ export function createJsonLogger(
 ): Logger {
   const emit = (entryLevel: LogLevel, message: string, properties?: LogProperties): void => {
     if (LEVEL_ORDER[entryLevel] < LEVEL_ORDER[level]) return;
-    const entry = { time: new Date().toISOString(), level: entryLevel, message, ...base, ...normalise(properties) };
+    const entry = {
+      time: new Date().toISOString(),
+      level: entryLevel,
+      message,
+      ...base,
+      ...normalise(properties),
+    };
     write(`${JSON.stringify(entry)}\n`);
   };
   return {
@@ -45,7 +51,10 @@ export function createJsonLogger(
 
 /** A logger that writes through the invocation context, so the host correlates lines with the invocation. */
 export function invocationLogger(context: InvocationContext): Logger {
-  const props = (p?: LogProperties): LogProperties => ({ invocationId: context.invocationId, ...normalise(p) });
+  const props = (p?: LogProperties): LogProperties => ({
+    invocationId: context.invocationId,
+    ...normalise(p),
+  });
   return {
     debug: (m, p) => context.debug(m, props(p)),
     info: (m, p) => context.info(m, props(p)),

@@ -382,6 +382,19 @@ export function describeDocumentStoreContract(
       await expectAppError(store.create('tasks', task({ id: '' })), 400);
     });
 
+    test('a document without its partition key value is refused, not filed under a hidden partition', async () => {
+      await expectAppError(
+        store.create('tasks', { id: randomUUID(), title: 'no user' }),
+        400,
+        'INVALID_PARTITION_KEY',
+      );
+      await expectAppError(
+        store.upsert('tasks', { id: randomUUID(), userId: { nested: true } }),
+        400,
+        'INVALID_PARTITION_KEY',
+      );
+    });
+
     test('a container outside the catalogue is refused', async () => {
       await expectAppError(store.read('nope', 'x', user), 500, 'UNKNOWN_CONTAINER');
     });

@@ -9,7 +9,9 @@ import {
   type StoredDocument,
 } from '../documentStore';
 import { invalidStoreRequest } from '../../errors/storeErrors';
-import { assertValidId, partitionKeyOf, samePartition, writableBody } from './documents';
+import { assertValidId } from '../documentRules';
+import { partitionKeyOf, samePartition } from '../partitionKey';
+import { writableBody } from './documents';
 import { toSdkPatch } from './patchOperations';
 
 /** Checks a batch against the port's rules and converts it to the SDK's operations. */

@@ -33,7 +33,9 @@ import {
 import { mapCosmosError } from './cosmosErrorMapper';
 import { probeHealth } from './cosmosHealth';
 import type { CosmosSettings } from './cosmosSettings';
-import { assertValidId, partitionKeyOf, writableBody } from './documents';
+import { assertValidId } from '../documentRules';
+import { partitionKeyOf } from '../partitionKey';
+import { writableBody } from './documents';
 import { chargeFromHeaders, OperationTimer } from './operationStats';
 import { toSdkPatch } from './patchOperations';
 import { createCatalogue, verifyCatalogue } from './provisioning';

@@ -21,7 +21,7 @@ import type {
 } from '../documentStore';
 import { MAX_BATCH_OPERATIONS } from '../documentStore';
 import { assertValidId, serialiseDocument, withoutSystemProperties } from '../documentRules';
-import { partitionKeyOf } from '../partitionKey';
+import { partitionKeyOf, samePartition } from '../partitionKey';
 import { AppError, isAppError } from '../../errors/appError';
 import {
   documentConflict,
@@ -471,7 +471,7 @@ export class LocalDocumentStore implements DocumentStore {
     operation: BatchOperation,
   ): { result: BatchOperationResult; requestCharge: number } {
     const inPartition = (body: DocumentBody): DocumentBody => {
-      if (keyText(partitionKeyOf(container, body)) !== keyText(partitionKey)) {
+      if (!samePartition(partitionKeyOf(container, body), partitionKey)) {
         throw invalidStoreRequest(
           'Every operation of a batch must target the batch partition key.',
           'INVALID_BATCH',
