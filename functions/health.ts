@@ -26,7 +26,19 @@ async function runHealthCheck(_timer: Timer, context: InvocationContext): Promis
 /** The health route and timer. */
 export function healthFunctions(settings: Settings): FunctionDefinition[] {
   return [
-    { trigger: 'http', name: 'health', route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: getHealth },
-    { trigger: 'timer', name: 'healthCheck', schedule: settings.healthCheckSchedule, handler: runHealthCheck },
+    {
+      trigger: 'http',
+      name: 'health',
+      route: 'health',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: getHealth,
+    },
+    {
+      trigger: 'timer',
+      name: 'healthCheck',
+      schedule: settings.healthCheckSchedule,
+      handler: runHealthCheck,
+    },
   ];
 }
