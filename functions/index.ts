@@ -1,10 +1,13 @@
 // The entry module the Functions host loads (package.json "main"): registers every function of the table.
 import { app } from '@azure/functions';
 import { getSettings } from '../shared/config/settings';
-import { disposeDocumentStore } from '../shared/data/storeFactory';
+import { disposeDocumentStore, warmUpDocumentStore } from '../shared/data/storeFactory';
+import { createJsonLogger } from '../shared/telemetry/logger';
 import { buildFunctionTable } from './functionTable';
 
-for (const definition of buildFunctionTable(getSettings())) {
+const settings = getSettings();
+
+for (const definition of buildFunctionTable(settings)) {
   if (definition.trigger === 'http') {
     app.http(definition.name, {
       route: definition.route,
@@ -20,6 +23,18 @@ for (const definition of buildFunctionTable(getSettings())) {
     });
   }
 }
+
+// Verify the store at start-up (in Azure: that every catalogue container exists) so a missing container
+// is in the log before the first request. Not fatal: requests then fail with 503 and health says why.
+app.hook.appStart(async () => {
+  const failure = await warmUpDocumentStore();
+  if (failure) {
+    createJsonLogger(settings.logLevel).error('document store not ready at start-up', {
+      backend: settings.dataBackend,
+      error: failure,
+    });
+  }
+});
 
 // Close the one CosmosClient / SQLite handle when the host shuts the worker down.
 app.hook.appTerminate(() => disposeDocumentStore());

@@ -43,3 +43,13 @@ export async function disposeDocumentStore(): Promise<void> {
   processStore = undefined;
   if (current) await (await current.catch(() => undefined))?.dispose();
 }
+
+/** Opens the process store ahead of the first request (start-up verification); resolves to the failure, if any. */
+export async function warmUpDocumentStore(): Promise<Error | undefined> {
+  try {
+    await getDocumentStore();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

@@ -1,6 +1,8 @@
 // The runner as `npm start` runs it: `node scripts/start.mjs` in a child process, real HTTP, real signals.
 import fs from 'node:fs';
 import path from 'node:path';
+import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
+import { LOCAL_STORE_FILE } from '../../shared/data/local/sqliteDatabase';
 import { freePort } from '../helpers/freePort';
 import {
   killChildren,
@@ -192,6 +194,47 @@ describe('settings at start-up', () => {
     expect(stderr).toContain('already in use');
     holder.child.kill('SIGTERM');
     expect((await holder.exited).code).toBe(0);
+  });
+});
+
+describe('the local store at start-up', () => {
+  it('a corrupt store file stops start-up with one line naming its path, and is left untouched', async () => {
+    const dataDir = makeTempDir('lt-runner-corrupt-');
+    const file = path.join(dataDir, LOCAL_STORE_FILE);
+    fs.writeFileSync(file, 'this is not a database'.repeat(500));
+    const before = fs.readFileSync(file);
+    const runner = spawnRunner(localEnv({ DATA_DIR: dataDir }));
+    const { code } = await runner.exited;
+    expect(code).toBe(1);
+    const stderr = runner.stderrText();
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(file);
+    expect(runner.lines.find((l) => l.message === 'listening')).toBeUndefined();
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('after a SIGKILL the app restarts on the same DATA_DIR with its data intact and healthy', async () => {
+    const dataDir = makeTempDir('lt-runner-restart-');
+    const store = new LocalDocumentStore({ dataDir, sync: 'normal' });
+    await store.initialize();
+    await store.create('projects', { id: 'p1', userId: 'u1', name: 'Survives restarts' });
+    await store.dispose();
+
+    const first = spawnRunner(localEnv({ DATA_DIR: dataDir }));
+    expect((await fetch(`${await first.listening}/api/health`)).status).toBe(200);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = spawnRunner(localEnv({ DATA_DIR: dataDir }));
+    expect((await fetch(`${await second.listening}/api/health`)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+
+    const reopened = new LocalDocumentStore({ dataDir, sync: 'normal' });
+    expect((await reopened.read('projects', 'p1', 'u1')).resource).toMatchObject({
+      name: 'Survives restarts',
+    });
+    await reopened.dispose();
   });
 });
 

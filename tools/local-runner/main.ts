@@ -1,6 +1,7 @@
 // The `npm start` CLI (scripts/start.mjs imports this after building): settings as func start reads them,
 // one clear stderr line and exit 1 for a configuration error, graceful stop and exit 0 on SIGINT/SIGTERM.
 import { loadSettings, SettingsError } from '../../shared/config/settings';
+import { warmUpDocumentStore } from '../../shared/data/storeFactory';
 import { applyLocalSettings, readRoutePrefix } from './localSettings';
 import { startLocalRunner, type LocalRunner } from './runner';
 import { RunnerConfigError } from './runnerErrors';
@@ -56,6 +57,12 @@ export async function runCli(): Promise<void> {
     applyLocalSettings(cwd, process.env);
     const settings = loadSettings(process.env, cwd);
     log = createRunnerLog(settings.logLevel);
+    // Open the store before listening. The local store's file is ours: if it cannot be opened (corrupt,
+    // unreadable) the runner stops with one line naming it. A remote Cosmos account being down is not a
+    // start-up error: requests answer 503 and /api/health says why.
+    const storeFailure = await warmUpDocumentStore();
+    if (storeFailure && settings.dataBackend === 'local') throw storeFailure;
+    if (storeFailure) log.logger.warn('document store not ready at start-up', errorProperties(storeFailure));
     runner = await startLocalRunner({ settings, routePrefix: readRoutePrefix(cwd) });
   } catch (error) {
     failStartup(error);
