@@ -1,4 +1,5 @@
 // The runner as `npm start` runs it: `node scripts/start.mjs` in a child process, real HTTP, real signals.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
@@ -247,6 +248,45 @@ describe('signals', () => {
       expect(runner.lines.find((l) => l.message === 'stopped')).toBeDefined();
     },
   );
+});
+
+describe('npm start itself', () => {
+  it('serves the app, and SIGTERM to npm stops the runner (the script execs node, so the signal reaches it)', async () => {
+    const port = await freePort();
+    const npm = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['start', '--silent'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATA_BACKEND: 'local',
+        DATA_DIR: makeTempDir('lt-npm-start-'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const status = () =>
+        fetch(`http://127.0.0.1:${port}/api/health`).then(
+          (r) => r.status,
+          () => undefined,
+        );
+      const poll = async (until: (s: number | undefined) => boolean, timeoutMs: number) => {
+        const deadline = Date.now() + timeoutMs;
+        let last = await status();
+        while (!until(last) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          last = await status();
+        }
+        return last;
+      };
+      expect(await poll((s) => s !== undefined, 45_000)).toBe(200);
+      npm.kill('SIGTERM');
+      await new Promise((resolve) => npm.once('exit', resolve));
+      // Nothing listens any more: the runner went down with npm instead of lingering on the port.
+      expect(await poll((s) => s === undefined, 10_000)).toBeUndefined();
+    } finally {
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+    }
+  });
 });
 
 describe('two copies side by side', () => {
