@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
+import { benchStartup } from './startup.bench';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
 
@@ -25,7 +26,7 @@ function markdown(rows: BenchRow[], meta: Record<string, string>): string {
 }
 
 async function main(): Promise<void> {
-  const rows = [...(await benchLocalStore())];
+  const rows = [...(await benchLocalStore()), ...(await benchStartup())];
   const meta = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
