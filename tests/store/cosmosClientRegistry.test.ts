@@ -6,7 +6,6 @@ import {
   setAuthorizationTokenHeaderUsingMasterKey,
   type CosmosHeaders,
 } from '@azure/cosmos';
-import { loadSettings } from '../../shared/config/settings';
 import { cosmosClientRegistryStats } from '../../shared/data/cosmos/cosmosClientRegistry';
 import {
   authFingerprint,
@@ -17,7 +16,8 @@ import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStor
 import type { CosmosSettings } from '../../shared/data/cosmos/cosmosSettings';
 import { buildConnectionPolicy, THROTTLE_RETRY } from '../../shared/data/cosmos/connectionPolicy';
 import { KeyVaultKeySource } from '../../shared/data/cosmos/keyVaultKeySource';
-import { AppError } from '../../shared/errors/appError';
+import { testCosmosSettings } from '../helpers/cosmosTestSettings';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // One CosmosClient per process: created lazily, shared by every store of equal settings, disposed with the
 // last store. Credentials in a fixed order: key, Key Vault, identity.
@@ -25,26 +25,7 @@ import { AppError } from '../../shared/errors/appError';
 const database = `registry-${randomUUID()}`;
 
 function settings(overrides: Partial<CosmosSettings> = {}): CosmosSettings {
-  const endpoint = process.env.LT_TEST_COSMOS_ENDPOINT;
-  if (!endpoint)
-    throw new Error('LT_TEST_COSMOS_ENDPOINT is not set: run through jest (globalSetup starts the server).');
-  const env = {
-    DATA_BACKEND: 'cosmos',
-    COSMOS_ENDPOINT: endpoint,
-    COSMOS_KEY: 'test-key',
-    COSMOS_ALLOW_INSECURE_TLS: 'true',
-    COSMOS_DATABASE: database,
-  };
-  return { ...loadSettings(env).cosmos, ...overrides };
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError, got ${String(outcome)}`);
-  return outcome;
+  return testCosmosSettings(database, overrides);
 }
 
 beforeAll(async () => {
@@ -113,7 +94,7 @@ describe('one CosmosClient per process', () => {
     const store = new CosmosDocumentStore(settings());
     await store.read('users', 'nobody', 'nobody');
     await store.dispose();
-    const error = await appError(store.read('users', 'nobody', 'nobody'));
+    const error = await appErrorOf(store.read('users', 'nobody', 'nobody'));
     expect(error.code).toBe('STORE_DISPOSED');
     const health = await store.checkHealth();
     expect(health.ok).toBe(false);
@@ -227,7 +208,7 @@ describe('credentials', () => {
     now = 3000;
     expect(await source.getKey()).toBe('key-2'); // stale but within the 5 s window
     now = 7000;
-    const error = await appError(source.getKey());
+    const error = await appErrorOf(source.getKey());
     expect({ code: error.code, category: error.category }).toEqual({
       code: 'COSMOS_KEY_UNAVAILABLE',
       category: 'AUTH',
@@ -247,7 +228,7 @@ describe('credentials', () => {
         throw Object.assign(new Error('SecretNotFound'), { statusCode: 404 });
       },
     });
-    const error = await appError(store.read('users', 'x', 'x'));
+    const error = await appErrorOf(store.read('users', 'x', 'x'));
     // Not NOT_FOUND: a missing secret is a credential problem, not a missing document.
     expect({ code: error.code, category: error.category, status: error.status }).toEqual({
       code: 'COSMOS_KEY_UNAVAILABLE',

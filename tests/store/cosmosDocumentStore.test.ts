@@ -1,36 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { loadSettings } from '../../shared/config/settings';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { CosmosSettings } from '../../shared/data/cosmos/cosmosSettings';
 import type { StoredDocument } from '../../shared/data/documentStore';
-import { AppError } from '../../shared/errors/appError';
 import { describeDocumentStoreContract } from './documentStoreContract';
+import { testCosmosSettings } from '../helpers/cosmosTestSettings';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // The Cosmos adapter against the real @azure/cosmos SDK and the Cosmos-protocol test server that jest's
 // globalSetup starts (@vercel/cosmosdb-server). One database per test file so files never collide.
 
 function settings(database: string, overrides: Partial<CosmosSettings> = {}): CosmosSettings {
-  const endpoint = process.env.LT_TEST_COSMOS_ENDPOINT;
-  if (!endpoint)
-    throw new Error('LT_TEST_COSMOS_ENDPOINT is not set: run through jest (globalSetup starts the server).');
-  const env = {
-    DATA_BACKEND: 'cosmos',
-    COSMOS_ENDPOINT: endpoint,
-    COSMOS_KEY: 'test-key',
-    COSMOS_ALLOW_INSECURE_TLS: 'true',
-    COSMOS_DATABASE: database,
-    COSMOS_REQUEST_TIMEOUT_MS: '5000',
-  };
-  return { ...loadSettings(env).cosmos, ...overrides };
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError, got ${String(outcome)}`);
-  return outcome;
+  return testCosmosSettings(database, overrides, { COSMOS_REQUEST_TIMEOUT_MS: '5000' });
 }
 
 describeDocumentStoreContract(
@@ -138,7 +118,7 @@ describe('CosmosDocumentStore specifics (against the test server)', () => {
   });
 
   test('a body without its partition key value is refused, not written to the hidden "undefined" partition', async () => {
-    const error = await appError(store.create('tasks', { id: randomUUID(), title: 'no user' }));
+    const error = await appErrorOf(store.create('tasks', { id: randomUUID(), title: 'no user' }));
     expect({ status: error.status, code: error.code }).toEqual({
       status: 400,
       code: 'INVALID_PARTITION_KEY',
@@ -148,7 +128,7 @@ describe('CosmosDocumentStore specifics (against the test server)', () => {
   test('a batch operation whose body belongs to another partition is refused and nothing is written', async () => {
     const owner = user();
     const first = { id: randomUUID(), userId: owner };
-    const error = await appError(
+    const error = await appErrorOf(
       store.batch('tasks', owner, [
         { operationType: 'Create', resourceBody: first },
         { operationType: 'Create', resourceBody: { id: randomUUID(), userId: user() } },
@@ -201,7 +181,7 @@ describe('CosmosDocumentStore specifics (against the test server)', () => {
       [{ op: 'set' as const, path: '/id', value: 'other' }],
       [{ op: 'set' as const, path: '/_etag', value: 'x' }],
     ]) {
-      const error = await appError(store.patch('tasks', id, owner, operations));
+      const error = await appErrorOf(store.patch('tasks', id, owner, operations));
       expect({ status: error.status, code: error.code }).toEqual({ status: 400, code: 'INVALID_PATCH' });
     }
     const ten = eleven.slice(0, 10);
@@ -210,7 +190,7 @@ describe('CosmosDocumentStore specifics (against the test server)', () => {
   });
 
   test('an invalid query is a 400 carrying the server reason, never the request headers', async () => {
-    const error = await appError(store.query('tasks', { query: 'SELEC nonsense FROM' }));
+    const error = await appErrorOf(store.query('tasks', { query: 'SELEC nonsense FROM' }));
     expect({ status: error.status, code: error.code, category: error.category }).toEqual({
       status: 400,
       code: 'BAD_REQUEST',
@@ -221,7 +201,7 @@ describe('CosmosDocumentStore specifics (against the test server)', () => {
   });
 
   test('maxItemCount must be a positive whole number', async () => {
-    const error = await appError(store.query('tasks', { query: 'SELECT * FROM c' }, { maxItemCount: 0 }));
+    const error = await appErrorOf(store.query('tasks', { query: 'SELECT * FROM c' }, { maxItemCount: 0 }));
     expect(error.code).toBe('INVALID_PAGE_SIZE');
   });
 

@@ -3,6 +3,7 @@ import { loadSettings } from '../../shared/config/settings';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import { mapCosmosError, safeDetail } from '../../shared/data/cosmos/cosmosErrorMapper';
 import { AppError } from '../../shared/errors/appError';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // The mapper turns every Cosmos failure into one AppError; first on the error shapes the SDK and Node
 // produce, then on the real 404/409/412 of the Cosmos-protocol server.
@@ -160,22 +161,13 @@ describe('mapCosmosError on the real server responses', () => {
   });
   afterAll(async () => store.dispose());
 
-  const failure = async (promise: Promise<unknown>): Promise<AppError> => {
-    const outcome = await promise.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    if (!(outcome instanceof AppError)) throw new Error(`expected an AppError, got ${String(outcome)}`);
-    return outcome;
-  };
-
   test('404 on replace/delete/patch of a missing document', async () => {
     for (const call of [
       store.replace('tasks', { id: 'missing', userId: user }),
       store.delete('tasks', 'missing', user),
       store.patch('tasks', 'missing', user, [{ op: 'set', path: '/a', value: 1 }]),
     ]) {
-      const error = await failure(call);
+      const error = await appErrorOf(call);
       expect({ code: error.code, category: error.category, status: error.status }).toEqual({
         code: 'NOT_FOUND',
         category: 'NOT_FOUND',
@@ -187,14 +179,14 @@ describe('mapCosmosError on the real server responses', () => {
 
   test('409 on a duplicate create, 412 on a stale If-Match', async () => {
     const created = await store.create('tasks', { id: randomUUID(), userId: user });
-    const conflict = await failure(store.create('tasks', { id: created.resource.id, userId: user }));
+    const conflict = await appErrorOf(store.create('tasks', { id: created.resource.id, userId: user }));
     expect({ code: conflict.code, status: conflict.status, retryable: conflict.retryable }).toEqual({
       code: 'CONFLICT',
       status: 409,
       retryable: false,
     });
     await store.replace('tasks', { ...created.resource, v: 2 });
-    const stale = await failure(
+    const stale = await appErrorOf(
       store.replace('tasks', { ...created.resource, v: 3 }, { ifMatch: created.resource._etag }),
     );
     expect({ code: stale.code, category: stale.category, status: stale.status }).toEqual({

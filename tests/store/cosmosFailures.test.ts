@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { loadSettings } from '../../shared/config/settings';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { CosmosSettings } from '../../shared/data/cosmos/cosmosSettings';
-import { AppError } from '../../shared/errors/appError';
 import { freePort } from '../helpers/freePort';
+import { testCosmosEndpoint } from '../helpers/cosmosTestSettings';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // Failure behaviour: an unreachable store fails fast with a typed error and an honest health report, the
 // self-signed certificate is accepted only when allowed, and the key never appears in any text.
@@ -23,22 +24,6 @@ function settings(endpoint: string, overrides: Partial<CosmosSettings> = {}): Co
   return { ...loadSettings(env).cosmos, ...overrides };
 }
 
-function testServer(): string {
-  const endpoint = process.env.LT_TEST_COSMOS_ENDPOINT;
-  if (!endpoint)
-    throw new Error('LT_TEST_COSMOS_ENDPOINT is not set: run through jest (globalSetup starts the server).');
-  return endpoint;
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError, got ${String(outcome)}`);
-  return outcome;
-}
-
 describe('a store pointed at a closed port', () => {
   let store: CosmosDocumentStore;
   let closedEndpoint: string;
@@ -50,7 +35,7 @@ describe('a store pointed at a closed port', () => {
 
   test('fails fast with a retryable CONNECTION AppError (503)', async () => {
     const started = performance.now();
-    const error = await appError(store.read('tasks', 'x', 'u'));
+    const error = await appErrorOf(store.read('tasks', 'x', 'u'));
     expect(performance.now() - started).toBeLessThan(3000);
     expect({
       category: error.category,
@@ -68,14 +53,14 @@ describe('a store pointed at a closed port', () => {
       store.query('tasks', { query: 'SELECT * FROM c' }),
       store.batch('tasks', 'u', [{ operationType: 'Read', id: 'x' }]),
     ]) {
-      expect((await appError(call)).category).toBe('CONNECTION');
+      expect((await appErrorOf(call)).category).toBe('CONNECTION');
     }
   });
 
   test('initialize() reports the connection failure, not a provisioning problem', async () => {
     const verifying = new CosmosDocumentStore({ ...settings(closedEndpoint), provisioning: 'verify' });
     try {
-      expect((await appError(verifying.initialize())).category).toBe('CONNECTION');
+      expect((await appErrorOf(verifying.initialize())).category).toBe('CONNECTION');
     } finally {
       await verifying.dispose();
     }
@@ -129,9 +114,9 @@ describe('a store pointed at an endpoint that accepts connections and never answ
 
 describe('TLS', () => {
   test("the test server's self-signed certificate is refused unless insecure TLS is allowed", async () => {
-    const strict = new CosmosDocumentStore(settings(testServer(), { allowInsecureTls: false }));
+    const strict = new CosmosDocumentStore(settings(testCosmosEndpoint(), { allowInsecureTls: false }));
     try {
-      const error = await appError(strict.read('tasks', 'x', 'u'));
+      const error = await appErrorOf(strict.read('tasks', 'x', 'u'));
       expect({ code: error.code, category: error.category, retryable: error.retryable }).toEqual({
         code: 'STORE_TLS_FAILED',
         category: 'CONNECTION',
@@ -145,7 +130,7 @@ describe('TLS', () => {
 
 describe('the key never appears in an error message or in health output', () => {
   test('across not-found, conflict, bad query, bad batch and an unreachable endpoint', async () => {
-    const live = new CosmosDocumentStore(settings(testServer(), { requestTimeoutMs: 5000 }));
+    const live = new CosmosDocumentStore(settings(testCosmosEndpoint(), { requestTimeoutMs: 5000 }));
     const port = await freePort();
     const dead = new CosmosDocumentStore(settings(`https://127.0.0.1:${port}/`));
     try {
@@ -153,10 +138,10 @@ describe('the key never appears in an error message or in health output', () => 
       const user = `user-${randomUUID()}`;
       const created = await live.create('tasks', { id: randomUUID(), userId: user });
       const errors = await Promise.all([
-        appError(live.replace('tasks', { id: 'missing', userId: user })),
-        appError(live.create('tasks', { id: created.resource.id, userId: user })),
-        appError(live.query('tasks', { query: 'SELEC broken' })),
-        appError(
+        appErrorOf(live.replace('tasks', { id: 'missing', userId: user })),
+        appErrorOf(live.create('tasks', { id: created.resource.id, userId: user })),
+        appErrorOf(live.query('tasks', { query: 'SELEC broken' })),
+        appErrorOf(
           live.batch('tasks', user, [
             {
               operationType: 'Patch',
@@ -165,8 +150,8 @@ describe('the key never appears in an error message or in health output', () => 
             },
           ]),
         ),
-        appError(dead.read('tasks', 'x', 'u')),
-        appError(dead.initialize()),
+        appErrorOf(dead.read('tasks', 'x', 'u')),
+        appErrorOf(dead.initialize()),
       ]);
       const texts = [
         ...errors.map((e) => `${e.message} ${JSON.stringify(e)} ${e.stack ?? ''}`),
@@ -202,9 +187,11 @@ describe('identity auth (the production default) without an identity available',
   });
 
   test('fails as AUTH with a typed error instead of hanging or crashing', async () => {
-    const store = new CosmosDocumentStore(settings(testServer(), { key: undefined, requestTimeoutMs: 5000 }));
+    const store = new CosmosDocumentStore(
+      settings(testCosmosEndpoint(), { key: undefined, requestTimeoutMs: 5000 }),
+    );
     try {
-      const error = await appError(store.read('tasks', 'x', 'u'));
+      const error = await appErrorOf(store.read('tasks', 'x', 'u'));
       expect({ category: error.category, code: error.code, status: error.status }).toEqual({
         category: 'AUTH',
         code: 'STORE_AUTH_FAILED',

@@ -2,28 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { CosmosClient, Database } from '@azure/cosmos';
-import { loadSettings } from '../../shared/config/settings';
 import { listContainers } from '../../shared/data/catalogue';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { CosmosSettings } from '../../shared/data/cosmos/cosmosSettings';
 import { createCatalogue, toContainerRequest, verifyCatalogue } from '../../shared/data/cosmos/provisioning';
-import { AppError } from '../../shared/errors/appError';
+import { testCosmosSettings } from '../helpers/cosmosTestSettings';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // initialize(): 'create' builds the catalogue (emulator/test server); 'verify' (Azure, where Entra RBAC
 // cannot create) only reads, and reports everything missing in one STORE_NOT_PROVISIONED error.
 
 function settings(database: string, overrides: Partial<CosmosSettings> = {}): CosmosSettings {
-  const endpoint = process.env.LT_TEST_COSMOS_ENDPOINT;
-  if (!endpoint)
-    throw new Error('LT_TEST_COSMOS_ENDPOINT is not set: run through jest (globalSetup starts the server).');
-  const env = {
-    DATA_BACKEND: 'cosmos',
-    COSMOS_ENDPOINT: endpoint,
-    COSMOS_KEY: 'test-key',
-    COSMOS_ALLOW_INSECURE_TLS: 'true',
-    COSMOS_DATABASE: database,
-  };
-  return { ...loadSettings(env).cosmos, ...overrides };
+  return testCosmosSettings(database, overrides);
 }
 
 interface CatalogueFile {
@@ -42,15 +32,6 @@ interface CatalogueFile {
 const catalogueFile = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, '..', '..', 'infra', 'containers.json'), 'utf8'),
 ) as CatalogueFile;
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError, got ${String(outcome)}`);
-  return outcome;
-}
 
 async function containerIds(client: CosmosClient, database: string): Promise<string[]> {
   const { resources } = await client.database(database).containers.readAll().fetchAll();
@@ -111,7 +92,7 @@ describe('CosmosDocumentStore.initialize()', () => {
     const present = listContainers().filter((c) => c.name !== 'usage' && c.name !== 'fitness');
     for (const definition of present) await db.containers.createIfNotExists(toContainerRequest(definition));
 
-    const error = await appError(open(database, 'verify').initialize());
+    const error = await appErrorOf(open(database, 'verify').initialize());
     expect({ code: error.code, category: error.category, status: error.status }).toEqual({
       code: 'STORE_NOT_PROVISIONED',
       category: 'DATA',
@@ -125,7 +106,7 @@ describe('CosmosDocumentStore.initialize()', () => {
   test("'verify' against a missing database reports the database and every container, and creates nothing", async () => {
     const database = `${prefix}-absent`;
     const store = open(database, 'verify');
-    const error = await appError(store.initialize());
+    const error = await appErrorOf(store.initialize());
     expect(error.code).toBe('STORE_NOT_PROVISIONED');
     expect(error.message).toContain(`database '${database}' is missing`);
     for (const c of listContainers()) expect(error.message).toContain(c.name);
@@ -144,7 +125,7 @@ describe('CosmosDocumentStore.initialize()', () => {
       if (definition.name === 'tasks') request.partitionKey = { paths: ['/id'] };
       await db.containers.createIfNotExists(request);
     }
-    const error = await appError(open(database, 'verify').initialize());
+    const error = await appErrorOf(open(database, 'verify').initialize());
     expect(error.code).toBe('STORE_NOT_PROVISIONED');
     expect(error.message).toContain("container 'tasks' is partitioned by /id, the catalogue says /userId");
   });

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { isAppError } from '../../shared/errors/appError';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import { LOCAL_STORE_FILE } from '../../shared/data/local/sqliteDatabase';
+import { appErrorOf } from '../helpers/appErrorOf';
 
 // Behaviour only the embedded store has: its engine's limits, its file on disk, its query plan.
 
@@ -22,24 +23,12 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAppError(error)) return { code: error.code, status: error.status, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 test.each([
   ['SELECT * FROM c OFFSET 0 LIMIT 10', 'OFFSET ... LIMIT'],
   ['SELECT c.type, COUNT(1) AS n FROM c GROUP BY c.type', 'GROUP BY'],
   ['SELECT DISTINCT VALUE c.status FROM c', 'DISTINCT'],
 ])('an unsupported clause fails with an error naming it: %s', async (query, clause) => {
-  const error = await errorOf(store.query('tasks', { query }, { partitionKey: 'u' }));
+  const error = await appErrorOf(store.query('tasks', { query }, { partitionKey: 'u' }));
   expect(error).toMatchObject({ code: 'QUERY_UNSUPPORTED', status: 400 });
   expect(error.message).toContain(clause);
 });
@@ -55,13 +44,13 @@ test('property names and strings that look like clauses are not mistaken for the
 });
 
 test('a syntax error is a 400 naming the query as invalid', async () => {
-  const error = await errorOf(store.query('tasks', { query: 'SELEC * FROM c' }, { partitionKey: 'u' }));
+  const error = await appErrorOf(store.query('tasks', { query: 'SELEC * FROM c' }, { partitionKey: 'u' }));
   expect(error).toMatchObject({ code: 'QUERY_INVALID', status: 400 });
 });
 
 test('a multi-field ORDER BY without a composite index in the catalogue fails as in Cosmos DB', async () => {
   await store.create('tasks', { id: '1', userId: 'u', title: 'a', priority: 1 });
-  const error = await errorOf(
+  const error = await appErrorOf(
     store.query(
       'tasks',
       { query: 'SELECT * FROM c ORDER BY c.title ASC, c.priority DESC' },
@@ -78,7 +67,7 @@ test('a multi-field ORDER BY without a composite index in the catalogue fails as
     );
     expect(page.items).toHaveLength(1);
   }
-  const mixed = await errorOf(
+  const mixed = await appErrorOf(
     store.query(
       'tasks',
       { query: 'SELECT * FROM c ORDER BY c.dueDate ASC, c.id DESC' },
@@ -97,7 +86,7 @@ test('a continuation token only resumes the query and partition it came from', a
   );
   expect(first.continuationToken).toEqual(expect.any(String));
   const token = first.continuationToken as string;
-  const otherPartition = await errorOf(
+  const otherPartition = await appErrorOf(
     store.query(
       'tasks',
       { query: 'SELECT * FROM c' },
@@ -105,7 +94,7 @@ test('a continuation token only resumes the query and partition it came from', a
     ),
   );
   expect(otherPartition.code).toBe('INVALID_CONTINUATION_TOKEN');
-  const garbage = await errorOf(
+  const garbage = await appErrorOf(
     store.query(
       'tasks',
       { query: 'SELECT * FROM c' },
@@ -202,12 +191,12 @@ test('an expired document frees its id for a new create', async () => {
 });
 
 test('an invalid page size is a 400', async () => {
-  const error = await errorOf(store.query('tasks', { query: 'SELECT * FROM c' }, { maxItemCount: 0 }));
+  const error = await appErrorOf(store.query('tasks', { query: 'SELECT * FROM c' }, { maxItemCount: 0 }));
   expect(error.status).toBe(400);
 });
 
 test('a document over the 2 MB item limit is refused with 413 and not stored', async () => {
-  const error = await errorOf(
+  const error = await appErrorOf(
     store.create('tasks', { id: 'big', userId: 'u', notes: 'x'.repeat(2 * 1024 * 1024) }),
   );
   expect(error).toMatchObject({ code: 'DOCUMENT_TOO_LARGE', status: 413 });
