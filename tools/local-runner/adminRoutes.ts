@@ -2,7 +2,7 @@
 // function now (POST /admin/functions/{name}, body {"input": ""}, answered 202), as with Core Tools.
 import type { FunctionDefinition } from '../../functions/functionDefinition';
 import { jsonResponse, problemResponse, type OutgoingResponse } from './problem';
-import type { TimerScheduler } from './timerScheduler';
+import type { TimerDescription, TimerScheduler } from './timerScheduler';
 
 /** What the admin routes need from the runner. */
 export interface AdminContext {
@@ -14,15 +14,7 @@ export interface AdminContext {
 
 /** One function as GET /admin/functions lists it. */
 export type FunctionDescription =
-  | { name: string; trigger: 'http'; route: string; methods: string[]; invokeUrl: string }
-  | {
-      name: string;
-      trigger: 'timer';
-      schedule: string;
-      runOnStartup: boolean;
-      nextRun: string | null;
-      running: boolean;
-    };
+  { name: string; trigger: 'http'; route: string; methods: string[]; invokeUrl: string } | TimerDescription;
 
 /** Describes every function of the table, in table order. */
 export function describeFunctions(context: AdminContext): FunctionDescription[] {

@@ -48,6 +48,17 @@ interface Row {
   ts: number;
 }
 
+/** A document checked and serialised for writing, with the version fields it will be stored with. */
+interface PreparedDocument {
+  body: Record<string, unknown>;
+  id: string;
+  pk: string;
+  json: string;
+  ts: number;
+  etag: string;
+  expires: number | null;
+}
+
 /** The outcome of one synchronous write, before timing is added. */
 interface WriteOutcome {
   document: StoredDocument;
@@ -359,7 +370,7 @@ export class LocalDocumentStore implements DocumentStore {
     return row;
   }
 
-  private prepare(container: ContainerDefinition, document: DocumentBody) {
+  private prepare(container: ContainerDefinition, document: DocumentBody): PreparedDocument {
     const body = withoutSystemProperties(document as Record<string, unknown>);
     assertValidId(body.id);
     const pk = keyText(partitionKeyOf(container, body));
@@ -368,11 +379,7 @@ export class LocalDocumentStore implements DocumentStore {
     return { body, pk, json, ts, etag: newEtag(), expires: expiryOf(container, body, ts), id: body.id };
   }
 
-  private stored(
-    doc: ReturnType<LocalDocumentStore['prepare']>,
-    seq: number,
-    created: boolean,
-  ): WriteOutcome {
+  private stored(doc: PreparedDocument, seq: number, created: boolean): WriteOutcome {
     const document = { ...doc.body, _rid: ridOf(seq), _etag: doc.etag, _ts: doc.ts } as StoredDocument;
     return { document, bytes: Buffer.byteLength(doc.json), created };
   }
@@ -392,15 +399,15 @@ export class LocalDocumentStore implements DocumentStore {
     return this.stored(doc, Number(lastInsertRowid), true);
   }
 
-  private upsertSync(container: ContainerDefinition, document: DocumentBody, ifMatch?: string): WriteOutcome {
-    const doc = this.prepare(container, document);
-    const existing = this.liveRow(container.name, doc.pk, doc.id);
-    if (!existing) {
-      // An If-Match names a version; when no version exists the precondition cannot hold.
-      if (ifMatch !== undefined) throw preconditionFailed(container.name, doc.id);
-      return this.createSync(container, document);
-    }
-    if (ifMatch !== undefined && ifMatch !== existing.etag) throw preconditionFailed(container.name, doc.id);
+  /** The stored version a conditional write applies to: 404 when there is none, 412 when ifMatch names another. */
+  private currentVersion(container: string, pk: string, id: string, ifMatch: string | undefined): Row {
+    const existing = this.liveRow(container, pk, id);
+    if (!existing) throw documentNotFound(container, id);
+    if (ifMatch !== undefined && ifMatch !== existing.etag) throw preconditionFailed(container, id);
+    return existing;
+  }
+
+  private overwrite(doc: PreparedDocument, existing: Row): WriteOutcome {
     this.statements.update.run({
       seq: existing.seq,
       body: doc.json,
@@ -409,6 +416,16 @@ export class LocalDocumentStore implements DocumentStore {
       expires: doc.expires,
     });
     return this.stored(doc, existing.seq, false);
+  }
+
+  private upsertSync(container: ContainerDefinition, document: DocumentBody, ifMatch?: string): WriteOutcome {
+    const doc = this.prepare(container, document);
+    if (!this.liveRow(container.name, doc.pk, doc.id)) {
+      // An If-Match names a version; when no version exists the precondition cannot hold.
+      if (ifMatch !== undefined) throw preconditionFailed(container.name, doc.id);
+      return this.createSync(container, document);
+    }
+    return this.overwrite(doc, this.currentVersion(container.name, doc.pk, doc.id, ifMatch));
   }
 
   private replaceSync(
@@ -424,17 +441,7 @@ export class LocalDocumentStore implements DocumentStore {
       );
     }
     const doc = this.prepare(container, document);
-    const existing = this.liveRow(container.name, doc.pk, doc.id);
-    if (!existing) throw documentNotFound(container.name, doc.id);
-    if (ifMatch !== undefined && ifMatch !== existing.etag) throw preconditionFailed(container.name, doc.id);
-    this.statements.update.run({
-      seq: existing.seq,
-      body: doc.json,
-      etag: doc.etag,
-      ts: doc.ts,
-      expires: doc.expires,
-    });
-    return this.stored(doc, existing.seq, false);
+    return this.overwrite(doc, this.currentVersion(container.name, doc.pk, doc.id, ifMatch));
   }
 
   private deleteSync(
@@ -443,9 +450,7 @@ export class LocalDocumentStore implements DocumentStore {
     partitionKey: PartitionKeyValue,
     ifMatch?: string,
   ): number {
-    const existing = this.liveRow(container.name, keyText(partitionKey), id);
-    if (!existing) throw documentNotFound(container.name, id);
-    if (ifMatch !== undefined && ifMatch !== existing.etag) throw preconditionFailed(container.name, id);
+    const existing = this.currentVersion(container.name, keyText(partitionKey), id, ifMatch);
     this.statements.deleteSeq.run(existing.seq);
     return Buffer.byteLength(existing.body);
   }
@@ -457,12 +462,11 @@ export class LocalDocumentStore implements DocumentStore {
     operations: PatchOperation[],
     ifMatch?: string,
   ): WriteOutcome {
-    const existing = this.liveRow(container.name, keyText(partitionKey), id);
-    if (!existing) throw documentNotFound(container.name, id);
-    if (ifMatch !== undefined && ifMatch !== existing.etag) throw preconditionFailed(container.name, id);
+    const existing = this.currentVersion(container.name, keyText(partitionKey), id, ifMatch);
     const current = JSON.parse(existing.body) as DocumentBody;
+    // The id and partition key are protected, so the patched document stays at the same address.
     const patched = patchDocument(current, operations, ['/id', container.partitionKey.paths[0]]);
-    return this.replaceSync(container, id, patched);
+    return this.overwrite(this.prepare(container, patched), existing);
   }
 
   private batchOperationSync(
