@@ -38,10 +38,18 @@ export function getDocumentStore(): Promise<DocumentStore> {
 }
 
 /** Disposes the process store (on shutdown); the next getDocumentStore() starts a new one. */
-export async function disposeDocumentStore(): Promise<void> {
+export async function disposeDocumentStore(waitForStartMs = 1000): Promise<void> {
   const current = processStore;
   processStore = undefined;
-  if (current) await (await current.catch(() => undefined))?.dispose();
+  if (!current) return;
+  // A store still starting (say, connecting to an endpoint that does not answer) must not hold up shutdown.
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<undefined>(
+    (resolve) => (timer = setTimeout(() => resolve(undefined), waitForStartMs)),
+  );
+  const store = await Promise.race([current.catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  await store?.dispose();
 }
 
 /** Opens the process store ahead of the first request (start-up verification); resolves to the failure, if any. */

@@ -13,19 +13,28 @@ export interface HealthReport {
   checks: { store: StoreHealth | { ok: false; error: string } };
 }
 
-/** Checks the data store end to end and reports; never throws. */
+/** Checks the data store end to end and reports within a bounded time; never throws. */
 export async function checkHealth(): Promise<HealthReport> {
   const started = performance.now();
-  const backend = getSettings().dataBackend;
+  const settings = getSettings();
+  // Opening the store may mean connecting to Cosmos DB for the first time; a health probe must answer
+  // even when that hangs, so the whole check is bounded (the adapter bounds its own reads too).
+  const boundMs = 2 * settings.cosmos.requestTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${boundMs} ms`)), boundMs);
+  });
   let store: HealthReport['checks']['store'];
   try {
-    store = await (await getDocumentStore()).checkHealth();
+    store = await Promise.race([getDocumentStore().then((s) => s.checkHealth()), timeout]);
   } catch (error) {
     store = { ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
   }
   return {
     status: store.ok ? 'healthy' : 'unhealthy',
-    backend,
+    backend: settings.dataBackend,
     checkedAt: new Date().toISOString(),
     latencyMs: Math.round((performance.now() - started) * 100) / 100,
     checks: { store },

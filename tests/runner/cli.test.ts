@@ -1,6 +1,7 @@
 // The runner as `npm start` runs it: `node scripts/start.mjs` in a child process, real HTTP, real signals.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import { LOCAL_STORE_FILE } from '../../shared/data/local/sqliteDatabase';
@@ -236,6 +237,37 @@ describe('the local store at start-up', () => {
       name: 'Survives restarts',
     });
     await reopened.dispose();
+  });
+});
+
+describe('a Cosmos DB endpoint that accepts connections and never answers', () => {
+  it('does not hold up start-up, health answers 503 within its bound, and SIGTERM still stops the app', async () => {
+    const sockets = new Set<net.Socket>();
+    const blackHole = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const port = (blackHole.address() as net.AddressInfo).port;
+    try {
+      const runner = spawnRunner({
+        PORT: '0',
+        DATA_BACKEND: 'cosmos',
+        COSMOS_ENDPOINT: `https://127.0.0.1:${port}/`,
+        COSMOS_KEY: 'test-key',
+        COSMOS_ALLOW_INSECURE_TLS: 'true',
+        COSMOS_REQUEST_TIMEOUT_MS: '300',
+      });
+      const url = await runner.listening;
+      const started = performance.now();
+      const response = await fetch(`${url}/api/health`);
+      const elapsed = performance.now() - started;
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: 'unhealthy', backend: 'cosmos' });
+      expect(elapsed).toBeLessThan(3000); // bound: 2 x COSMOS_REQUEST_TIMEOUT_MS, plus slack for a busy machine
+      runner.child.kill('SIGTERM');
+      expect((await runner.exited).code).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    }
   });
 });
 

@@ -57,12 +57,18 @@ export async function runCli(): Promise<void> {
     applyLocalSettings(cwd, process.env);
     const settings = loadSettings(process.env, cwd);
     log = createRunnerLog(settings.logLevel);
-    // Open the store before listening. The local store's file is ours: if it cannot be opened (corrupt,
-    // unreadable) the runner stops with one line naming it. A remote Cosmos account being down is not a
-    // start-up error: requests answer 503 and /api/health says why.
-    const storeFailure = await warmUpDocumentStore();
-    if (storeFailure && settings.dataBackend === 'local') throw storeFailure;
-    if (storeFailure) log.logger.warn('document store not ready at start-up', errorProperties(storeFailure));
+    // The local store's file is ours: open it before listening, and if it cannot be opened (corrupt,
+    // unreadable) stop with one line naming it. A remote Cosmos account is opened in the background: it
+    // being slow or down is not a start-up error; requests answer 503 and /api/health says why.
+    if (settings.dataBackend === 'local') {
+      const storeFailure = await warmUpDocumentStore();
+      if (storeFailure) throw storeFailure;
+    } else {
+      const startLog = log;
+      void warmUpDocumentStore().then((failure) => {
+        if (failure) startLog.logger.warn('document store not ready at start-up', errorProperties(failure));
+      });
+    }
     runner = await startLocalRunner({ settings, routePrefix: readRoutePrefix(cwd) });
   } catch (error) {
     failStartup(error);
