@@ -12,6 +12,8 @@ export interface Settings {
   dataBackend: DataBackend;
   dataDir: string;
   authMode: AuthMode;
+  /** Bearer-token validation, only when authMode is jwt. */
+  jwt: { issuer: string; audience: string; jwksUri: string } | undefined;
   logLevel: LogLevel;
   runningInAzure: boolean;
   healthCheckSchedule: string;
@@ -57,6 +59,9 @@ export const SETTING_NAMES = [
   'DATA_BACKEND',
   'DATA_DIR',
   'AUTH_MODE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_JWKS_URI',
   'LOG_LEVEL',
   'HEALTH_CHECK_SCHEDULE',
   'LOCAL_STORE_SYNC',
@@ -75,7 +80,7 @@ export const SETTING_NAMES = [
 
 // A variable under one of these prefixes that is not a known setting is almost always a typo
 // (COSMOS_ENDPIONT) that would otherwise silently fall back to a default.
-const OWNED_PREFIXES = ['COSMOS_', 'DATA_', 'LOCAL_STORE_', 'AUTH_', 'HEALTH_CHECK_', 'KEY_VAULT_'];
+const OWNED_PREFIXES = ['COSMOS_', 'DATA_', 'LOCAL_STORE_', 'AUTH_', 'HEALTH_CHECK_', 'KEY_VAULT_', 'JWT_'];
 
 const boolText = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ncrontab = z
@@ -164,6 +169,25 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     );
   }
 
+  const jwtIssuer = field(env, 'JWT_ISSUER', z.string().min(1));
+  const jwtAudience = field(env, 'JWT_AUDIENCE', z.string().min(1));
+  const jwtJwksUri = field(
+    env,
+    'JWT_JWKS_URI',
+    z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }),
+  );
+  let jwt: Settings['jwt'];
+  if (authMode === 'jwt') {
+    for (const [name, value] of [
+      ['JWT_ISSUER', jwtIssuer],
+      ['JWT_AUDIENCE', jwtAudience],
+      ['JWT_JWKS_URI', jwtJwksUri],
+    ] as const) {
+      if (!value) throw new SettingsError(name, `Missing setting ${name}: AUTH_MODE=jwt needs it`);
+    }
+    jwt = { issuer: jwtIssuer as string, audience: jwtAudience as string, jwksUri: jwtJwksUri as string };
+  }
+
   const key = field(env, 'COSMOS_KEY', z.string().min(1));
   if (key && runningInAzure) {
     throw new SettingsError(
@@ -202,6 +226,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     dataBackend,
     dataDir: path.resolve(cwd, dataDir),
     authMode,
+    jwt,
     logLevel: field(env, 'LOG_LEVEL', z.enum(['debug', 'info', 'warn', 'error'])) ?? 'info',
     runningInAzure,
     healthCheckSchedule: field(env, 'HEALTH_CHECK_SCHEDULE', ncrontab) ?? '0 */5 * * * *',

@@ -95,3 +95,21 @@ test('a secret value never appears in an error line', () => {
   const error = failure({ COSMOS_KEY: secret, WEBSITE_INSTANCE_ID: 'x', AUTH_MODE: 'jwt' });
   expect(error.message).not.toContain(secret);
 });
+
+test('AUTH_MODE=jwt needs its issuer, audience and JWKS address', () => {
+  expect(failure({ AUTH_MODE: 'jwt' }).message).toBe('Missing setting JWT_ISSUER: AUTH_MODE=jwt needs it');
+  expect(
+    failure({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://issuer', JWT_AUDIENCE: 'api://lifetracker' }).setting,
+  ).toBe('JWT_JWKS_URI');
+  const jwt = {
+    AUTH_MODE: 'jwt',
+    JWT_ISSUER: 'https://issuer',
+    JWT_AUDIENCE: 'api://lifetracker',
+    JWT_JWKS_URI: 'https://issuer/keys',
+  };
+  expect(loadSettings(jwt).jwt).toEqual({
+    issuer: 'https://issuer',
+    audience: 'api://lifetracker',
+    jwksUri: 'https://issuer/keys',
+  });
+});
