@@ -22,3 +22,13 @@ export interface TimerFunctionDefinition {
 }
 
 export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition;
+
+/** One HTTP function: a name, one method and a route under /api. */
+export function httpFunction(
+  name: string,
+  method: HttpMethod,
+  route: string,
+  handler: HttpHandler,
+): HttpFunctionDefinition {
+  return { trigger: 'http', name, route, methods: [method], authLevel: 'anonymous', handler };
+}

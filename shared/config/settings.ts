@@ -270,3 +270,8 @@ export function getSettings(): Settings {
   processSettings ??= loadSettings();
   return processSettings;
 }
+
+/** Forgets the parsed process settings so the next getSettings() reads process.env again (tests, runner restarts). */
+export function resetSettings(): void {
+  processSettings = undefined;
+}

@@ -2,6 +2,13 @@
 export type ErrorCategory =
   'CONNECTION' | 'TIMEOUT' | 'THROTTLE' | 'DATA' | 'AUTH' | 'CONFLICT' | 'NOT_FOUND' | 'VALIDATION';
 
+/** One problem with one field of a request, as returned in a problem's "errors" list. */
+export interface FieldError {
+  /** Dotted path of the field ("title", "items.3.priority"); empty for the body as a whole. */
+  field: string;
+  message: string;
+}
+
 export interface AppErrorInit {
   /** Stable UPPER_SNAKE code that clients and tests can rely on. */
   code: string;
@@ -11,6 +18,8 @@ export interface AppErrorInit {
   retryable?: boolean;
   /** How long the caller should wait before retrying, when the backend said so. */
   retryAfterMs?: number;
+  /** Per-field problems of a rejected request. */
+  errors?: FieldError[];
   cause?: unknown;
 }
 
@@ -21,6 +30,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly errors: FieldError[] | undefined;
 
   constructor(message: string, init: AppErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -30,6 +40,7 @@ export class AppError extends Error {
     this.status = init.status;
     this.retryable = init.retryable ?? false;
     this.retryAfterMs = init.retryAfterMs;
+    this.errors = init.errors;
   }
 }
 
