@@ -54,7 +54,7 @@ function client(url: string, identity: Record<string, string>): ApiClient {
     }
     const response = await fetch(`${url}/api/${pathAndQuery.replace(/^\//, '')}`, { method, headers, body });
     const text = await response.text();
-    let parsed: Body = {};
+    let parsed: Body;
     try {
       parsed = text ? (JSON.parse(text) as Body) : {};
     } catch {
