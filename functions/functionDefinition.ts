@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { RouteDescription } from '../shared/http/routeDescription';
 
 /** An HTTP-triggered function as the Functions host and the local runner both register it. */
 export interface HttpFunctionDefinition {
@@ -10,6 +11,8 @@ export interface HttpFunctionDefinition {
   /** Every route authenticates in code (AUTH_MODE), so the host's function keys are not used. */
   authLevel: 'anonymous';
   handler: HttpHandler;
+  /** What /api/openapi.json says about this function. */
+  description?: RouteDescription;
 }
 
 /** A timer-triggered function; schedule is a six-field NCRONTAB expression. */
