@@ -32,6 +32,7 @@ export function httpFunction(
   method: HttpMethod,
   route: string,
   handler: HttpHandler,
+  description?: RouteDescription,
 ): HttpFunctionDefinition {
-  return { trigger: 'http', name, route, methods: [method], authLevel: 'anonymous', handler };
+  return { trigger: 'http', name, route, methods: [method], authLevel: 'anonymous', handler, description };
 }
