@@ -1,9 +1,10 @@
 import type { Settings } from '../shared/config/settings';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
+import { meFunctions } from './me';
 import { projectFunctions } from './projects';
 
 /** Every function of the app: the Functions host registers this table (index.ts) and the local runner serves it. */
 export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
-  return [...healthFunctions(settings), ...projectFunctions()];
+  return [...healthFunctions(settings), ...projectFunctions(), ...meFunctions()];
 }
