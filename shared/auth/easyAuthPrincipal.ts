@@ -25,7 +25,12 @@ export function easyAuthPrincipal(request: HttpRequest): Principal | undefined {
   } catch {
     return undefined;
   }
-  const claims = Array.isArray(principal.claims) ? principal.claims : [];
+  // Valid JSON is not yet a principal: null, a string or an array would otherwise fail below as a 500.
+  if (typeof principal !== 'object' || principal === null || Array.isArray(principal)) return undefined;
+  const claims = (Array.isArray(principal.claims) ? principal.claims : []).filter(
+    (c): c is { typ: string; val: string } =>
+      typeof c === 'object' && c !== null && typeof c.typ === 'string' && typeof c.val === 'string',
+  );
   const roleTypes = new Set([principal.role_typ, ...ROLE_CLAIMS].filter(Boolean));
   const nameType = principal.name_typ ?? 'name';
   return {
