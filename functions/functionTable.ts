@@ -2,9 +2,17 @@ import type { Settings } from '../shared/config/settings';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
+import { fitnessFunctions } from './fitness';
 import { projectFunctions } from './projects';
+import { taskFunctions } from './tasks';
 
 /** Every function of the app: the Functions host registers this table (index.ts) and the local runner serves it. */
 export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
-  return [...healthFunctions(settings), ...projectFunctions(), ...meFunctions()];
+  return [
+    ...healthFunctions(settings),
+    ...projectFunctions(),
+    ...taskFunctions(),
+    ...fitnessFunctions(),
+    ...meFunctions(),
+  ];
 }
