@@ -1,4 +1,5 @@
 import type { Settings } from '../shared/config/settings';
+import { bulkFunctions } from './bulk';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
@@ -14,5 +15,6 @@ export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
     ...taskFunctions(),
     ...fitnessFunctions(),
     ...meFunctions(),
+    ...bulkFunctions(),
   ];
 }
