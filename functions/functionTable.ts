@@ -3,6 +3,7 @@ import { bulkFunctions } from './bulk';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
+import { openApiFunctions } from './openapi';
 import { fitnessFunctions } from './fitness';
 import { projectFunctions } from './projects';
 import { taskFunctions } from './tasks';
@@ -16,5 +17,6 @@ export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
     ...fitnessFunctions(),
     ...meFunctions(),
     ...bulkFunctions(),
+    ...openApiFunctions(),
   ];
 }

@@ -1,6 +1,7 @@
 import type { HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import type { Settings } from '../shared/config/settings';
 import { checkHealth } from '../shared/health/checkHealth';
+import { HealthReportSchema } from '../shared/openapi/healthReport';
 import { invocationLogger } from '../shared/telemetry/logger';
 import type { FunctionDefinition } from './functionDefinition';
 
@@ -33,6 +34,12 @@ export function healthFunctions(settings: Settings): FunctionDefinition[] {
       methods: ['GET'],
       authLevel: 'anonymous',
       handler: getHealth,
+      description: {
+        summary: 'Check that the API and its data store answer (anonymous; for probes)',
+        access: 'anonymous',
+        success: { status: 200, description: 'Healthy: the store answered.', schema: HealthReportSchema },
+        errors: [503],
+      },
     },
     {
       trigger: 'timer',
