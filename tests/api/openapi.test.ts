@@ -1,6 +1,8 @@
 // GET /api/openapi.json: a valid OpenAPI 3.1 document of every route of the function table, whose schemas
 // accept what the API accepts and describe what it answers (checked by calling every operation with an
 // example built from the document itself).
+import fs from 'node:fs';
+import path from 'node:path';
 import { validate as validateOpenApi } from '@readme/openapi-parser';
 import type { HttpFunctionDefinition } from '../../functions/functionDefinition';
 import { buildFunctionTable } from '../../functions/functionTable';
@@ -318,5 +320,92 @@ describe('round trips', () => {
     for (const exchange of exchanges) problems.push(...conformanceProblems(exchange));
     expect(problems).toEqual([]);
     expect(exchanges.length).toBeGreaterThan(operationsOf(doc).length);
+  });
+});
+
+// ---- api.http: the requests file of the README, run as written ----
+
+interface HttpFileRequest {
+  title: string;
+  expected: number;
+  name?: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Parses a .http file (REST Client / JetBrains syntax, the subset api.http uses). */
+function parseHttpFile(text: string): { variables: Map<string, string>; requests: HttpFileRequest[] } {
+  const [preamble, ...blocks] = text.split(/^###/m);
+  const variables = new Map<string, string>();
+  for (const match of preamble.matchAll(/^@(\w+)\s*=\s*(.*)$/gm)) variables.set(match[1], match[2].trim());
+  const requests = blocks.map((block) => {
+    const [title, ...lines] = block.split('\n');
+    const expected = /→ (\d{3})/.exec(title);
+    if (!expected) throw new Error(`api.http: "${title.trim()}" names no expected status (→ NNN)`);
+    const name = lines.map((l) => /^#\s*@name\s+(\w+)/.exec(l)?.[1]).find(Boolean);
+    const rest = lines.filter((l) => !/^\s*(#|\/\/)/.test(l));
+    while (rest.length && rest[0].trim() === '') rest.shift();
+    const [method, url] = (rest.shift() ?? '').trim().split(/\s+/);
+    const headers: Record<string, string> = {};
+    while (rest.length && rest[0].trim() !== '') {
+      const line = rest.shift() as string;
+      headers[line.slice(0, line.indexOf(':')).trim()] = line.slice(line.indexOf(':') + 1).trim();
+    }
+    return {
+      title: title.trim(),
+      expected: Number(expected[1]),
+      name,
+      method,
+      url,
+      headers,
+      body: rest.join('\n').trim(),
+    };
+  });
+  return { variables, requests };
+}
+
+describe('api.http', () => {
+  test('every request answers the status its title names, in file order, and every route has one', async () => {
+    const file = fs.readFileSync(path.join(__dirname, '..', '..', 'api.http'), 'utf8');
+    const { variables, requests } = parseHttpFile(file);
+    variables.set('baseUrl', `${api.url}/api`);
+    const named = new Map<string, { headers: Headers; body: unknown }>();
+    const substitute = (text: string) =>
+      text.replace(/\{\{([^}]+)\}\}/g, (_, reference: string) => {
+        const [name, kind, part, ...rest] = reference.split('.');
+        if (kind === undefined) return variables.get(name) ?? `{{${name}}}`;
+        const response = named.get(name);
+        if (part === 'headers') return response?.headers.get(rest.join('.')) ?? '';
+        // {{name.response.body.$.a.b}}: a JSONPath into the JSON body.
+        let value: unknown = response?.body;
+        for (const key of rest.slice(1)) value = (value as Record<string, unknown> | undefined)?.[key];
+        return String(value);
+      });
+    const outcomes: string[] = [];
+    for (const request of requests) {
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, substitute(v)]));
+      const response = await fetch(substitute(request.url), {
+        method: request.method,
+        headers,
+        body: request.body ? substitute(request.body) : undefined,
+      });
+      const text = await response.text();
+      if (request.name)
+        named.set(request.name, {
+          headers: response.headers,
+          body: text ? (JSON.parse(text) as unknown) : {},
+        });
+      if (response.status !== request.expected)
+        outcomes.push(`"${request.title}": ${response.status} ${text.slice(0, 300)}`);
+    }
+    expect(outcomes).toEqual([]);
+
+    const uncovered = operationsOf(doc).filter(({ method, path: template }) => {
+      const pattern = new RegExp(`^\\{\\{baseUrl\\}\\}${template.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?|$)`);
+      return !requests.some((r) => r.method.toLowerCase() === method && pattern.test(r.url));
+    });
+    expect(uncovered.map((o) => `${o.method.toUpperCase()} ${o.path}`)).toEqual([]);
   });
 });
