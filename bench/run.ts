@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchApi } from './api.bench';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
 import { benchStartup } from './startup.bench';
@@ -26,7 +27,7 @@ function markdown(rows: BenchRow[], meta: Record<string, string>): string {
 }
 
 async function main(): Promise<void> {
-  const rows = [...(await benchLocalStore()), ...(await benchStartup())];
+  const rows = [...(await benchLocalStore()), ...(await benchStartup()), ...(await benchApi())];
   const meta = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
