@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { AppError } from '../errors/appError';
 import { isValidUserId, type Principal } from './principal';
 
 export interface JwtSettings {
@@ -21,6 +22,34 @@ function keySetFor(jwksUri: string): KeySet {
     keySets.set(jwksUri, keySet);
   }
   return keySet;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+function isKeySetUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_JWKS_TIMEOUT' || (typeof code === 'string' && NETWORK_CODES.has(code))) return true;
+  // jose reports a non-200 or unparsable key-set response as a generic error with these messages.
+  const message = error instanceof Error ? error.message : '';
+  return /JSON Web Key Set HTTP response/.test(message);
+}
+
+function identityProviderUnavailable(cause: unknown): AppError {
+  return new AppError("The identity provider's signing keys could not be fetched; retry shortly.", {
+    code: 'AUTH_UNAVAILABLE',
+    category: 'CONNECTION',
+    status: 503,
+    retryable: true,
+    retryAfterMs: 5000,
+    cause,
+  });
 }
 
 function rolesOf(payload: JWTPayload): string[] {
@@ -49,7 +78,10 @@ export async function jwtPrincipal(
     if (!userId || !isValidUserId(userId)) return undefined;
     const name = typeof payload.name === 'string' ? payload.name : undefined;
     return { userId, roles: rolesOf(payload), name };
-  } catch {
+  } catch (error) {
+    // The issuer's key set could not be fetched: the token may be fine, we cannot tell. That is an outage
+    // (503, retry), not a bad credential; a 401 would make clients throw away a valid sign-in.
+    if (isKeySetUnavailable(error)) throw identityProviderUnavailable(error);
     // Expired, wrong issuer or audience, bad signature, unknown key: all mean "not signed in".
     return undefined;
   }

@@ -18,6 +18,7 @@ import {
   startInProcess,
   type InProcessRunner,
 } from '../runner/runnerHarness';
+import { freePort } from '../helpers/freePort';
 import { startApi, type ApiUnderTest, type Body } from './apiHarness';
 
 const probes: FunctionDefinition[] = [
@@ -434,5 +435,34 @@ describe('AUTH_MODE=jwt', () => {
       expect((await h.putMe(bearer(await tokenFor(keyA, { sub: 'ivan' })))).status).toBeLessThan(300);
     }
     expect(jwks.hits()).toBe(2);
+  });
+});
+
+describe('AUTH_MODE=jwt with an identity provider that cannot be reached', () => {
+  let h: Harness;
+  let key: SigningKey;
+  beforeAll(async () => {
+    key = await signingKey('key-unreachable');
+    h = await startHarness({
+      AUTH_MODE: 'jwt',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      // Free a moment ago and nobody listens: every key-set fetch is refused.
+      JWT_JWKS_URI: `http://127.0.0.1:${await freePort()}/discovery/keys`,
+    });
+  });
+  afterAll(async () => stopHarness(h));
+
+  test('a token is answered 503 with Retry-After (an outage), not 401 (a bad credential)', async () => {
+    const response = await fetch(`${h.api.url}/api/me`, {
+      headers: bearer(await tokenFor(key, { oid: 'user-unreachable' })),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(((await response.json()) as Body).code).toBe('AUTH_UNAVAILABLE');
+  });
+
+  test('no token is still 401', async () => {
+    expect401(await h.putMe({}));
   });
 });
