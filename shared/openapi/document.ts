@@ -64,7 +64,9 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string }> =
   500: { name: 'InternalServerError', description: 'Unexpected failure; the log has the cause.' },
   503: {
     name: 'ServiceUnavailable',
-    description: 'The data store is unavailable (or its circuit breaker is open); retry after Retry-After.',
+    description:
+      'The data store (or, with AUTH_MODE=jwt, the identity provider: AUTH_UNAVAILABLE) is unavailable; ' +
+      'retry after Retry-After.',
   },
 };
 
