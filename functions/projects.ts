@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { userRoute, type RouteContext } from '../shared/http/apiRoute';
 import { ifMatchOf } from '../shared/http/conditionalRequest';
-import { applyMergePatch } from '../shared/http/mergePatch';
+import { mergedReplacement } from '../shared/http/itemRoutes';
 import {
   continuationTokenParameter,
   decodeContinuation,
@@ -100,20 +100,13 @@ async function patchProject(context: RouteContext) {
   const updated = await repository(context).update(
     context.principal.userId,
     id,
-    (current) => {
-      // The merged project must be a valid project as a whole (e.g. a required field cannot be nulled).
-      const merged = validate(
-        ProjectReplace,
-        withoutServerFields(applyMergePatch(publicView(current), patch), ['id']),
-      );
-      return {
-        id,
-        userId: current.userId,
-        ...merged,
-        createdAt: current.createdAt,
-        updatedAt: new Date().toISOString(),
-      };
-    },
+    (current) => ({
+      id,
+      userId: current.userId,
+      ...mergedReplacement(ProjectReplace, publicView(current), patch),
+      createdAt: current.createdAt,
+      updatedAt: new Date().toISOString(),
+    }),
     ifMatchOf(context.request),
   );
   return itemResponse(200, publicView(updated), updated._etag);
