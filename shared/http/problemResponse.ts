@@ -36,14 +36,14 @@ export function problemResponse(error: AppError): HttpResponseInit {
   return {
     status,
     headers,
-    body: JSON.stringify({
+    jsonBody: {
       type: `urn:lifetracker:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
       title: TITLES[status] ?? 'Error',
       status,
       detail,
       code: error.code,
       ...(error.errors ? { errors: error.errors } : {}),
-    }),
+    },
   };
 }
 

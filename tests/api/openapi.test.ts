@@ -165,7 +165,7 @@ describe('Problem', () => {
     'describes exactly what problemResponse emits for %s %s',
     (status, _code, error) => {
       const response = problemResponse(error);
-      const body = JSON.parse(String(response.body)) as unknown;
+      const body = response.jsonBody as unknown;
       expect(Problem.safeParse(body).success).toBe(true);
       expect(validator.errorsOf(doc.components.schemas.Problem, body)).toEqual([]);
       const headers = response.headers as Record<string, string>;

@@ -41,8 +41,57 @@ export function serialiseCookie(cookie: Cookie): string {
   return parts.join('; ');
 }
 
+// Statuses that carry no body (the library omits it for these too).
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * The common case without the library's detour through a fetch Response and a web stream (about 35 us of
+ * a ~50 us request): a plain { status?, headers?, jsonBody? } object with string header values. It yields
+ * exactly what the library would (a test compares the two on many shapes); anything else returns undefined
+ * and goes the library's way.
+ */
+export function plainJsonResponse(result: unknown): OutgoingResponse | undefined {
+  if (
+    result === undefined ||
+    result === null ||
+    typeof result !== 'object' ||
+    result instanceof HttpResponse
+  ) {
+    return undefined;
+  }
+  const { status, headers, jsonBody, ...rest } = result as HttpResponseInit & Record<string, unknown>;
+  if (Object.keys(rest).some((key) => rest[key] !== undefined)) return undefined; // body, cookies, ...
+  if (status !== undefined && (!Number.isInteger(status) || status < 200 || status > 599)) return undefined;
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers))) {
+    return undefined;
+  }
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries((headers ?? {}) as Record<string, unknown>)) {
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      return undefined;
+    }
+    const lower = name.toLowerCase();
+    if (pairs.some(([existing]) => existing === lower)) return undefined; // let Headers merge duplicates
+    if (!HOP_BY_HOP.has(lower) && lower !== 'set-cookie') pairs.push([lower, value.trim()]);
+    else if (lower === 'set-cookie') return undefined;
+  }
+  const code = status ?? 200;
+  let body = Buffer.alloc(0);
+  if (jsonBody !== undefined && jsonBody !== null && !NULL_BODY_STATUSES.has(code)) {
+    const text = JSON.stringify(jsonBody);
+    if (text === undefined) return undefined; // e.g. a function: leave the edge case to the library
+    body = Buffer.from(text);
+    if (!pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'application/json']);
+  }
+  // The library's Headers object lists names in sorted order; keep the same order.
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { status: code, headers: pairs, body };
+}
+
 /** Converts what a handler returned into bytes on the wire, through the library's HttpResponse. */
 export async function toOutgoingResponse(result: unknown): Promise<OutgoingResponse> {
+  const plain = plainJsonResponse(result);
+  if (plain) return plain;
   if (result !== undefined && result !== null && typeof result !== 'object') {
     // The library refuses this too (AzFuncSystemError), which the host turns into a 500.
     throw new TypeError(
