@@ -202,3 +202,73 @@ test('a document over the 2 MB item limit is refused with 413 and not stored', a
   expect(error).toMatchObject({ code: 'DOCUMENT_TOO_LARGE', status: 413 });
   expect((await store.read('tasks', 'big', 'u')).resource).toBeUndefined();
 });
+
+describe('parsed-partition cache', () => {
+  const list = async (s: LocalDocumentStore, container = 'tasks', pk = 'u') =>
+    (
+      await s.query<{ id: string }>(
+        container,
+        { query: 'SELECT * FROM c ORDER BY c.id' },
+        { partitionKey: pk },
+      )
+    ).items.map((d) => d.id);
+
+  test('a write by another connection to the same file is seen by the next query', async () => {
+    await store.create('tasks', { id: 'a', userId: 'u' });
+    expect(await list(store)).toEqual(['a']); // now cached
+    const other = new LocalDocumentStore({ dataDir, sync: 'normal' });
+    await other.create('tasks', { id: 'b', userId: 'u' });
+    await other.delete('tasks', 'a', 'u');
+    await other.dispose();
+    expect(await list(store)).toEqual(['b']);
+  });
+
+  test('writes through this store are seen at once, and other partitions stay apart', async () => {
+    await store.create('tasks', { id: 'a', userId: 'u' });
+    await store.create('tasks', { id: 'z', userId: 'v' });
+    expect(await list(store)).toEqual(['a']);
+    await store.upsert('tasks', { id: 'b', userId: 'u' });
+    await store.patch('tasks', 'a', 'u', [{ op: 'set', path: '/done', value: true }]);
+    expect(await list(store)).toEqual(['a', 'b']);
+    const page = await store.query<{ done?: boolean }>(
+      'tasks',
+      { query: 'SELECT * FROM c WHERE c.id = "a"' },
+      { partitionKey: 'u' },
+    );
+    expect(page.items[0].done).toBe(true);
+    expect(await list(store, 'tasks', 'v')).toEqual(['z']);
+  });
+
+  test('a document that expires while its partition is cached is no longer returned', async () => {
+    await store.create('usage', { id: 'short', day: 'd', ttl: 1 });
+    await store.create('usage', { id: 'long', day: 'd', ttl: 600 });
+    expect(await list(store, 'usage', 'd')).toEqual(['long', 'short']);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await list(store, 'usage', 'd')).toEqual(['long']);
+  });
+
+  test.each(['SELECT * FROM c', 'SELECT VALUE c FROM c'])(
+    'modifying a query result never changes what the next query sees: %s',
+    async (query) => {
+      await store.create('tasks', { id: 'a', userId: 'u', title: 'original', tags: ['x'] });
+      const first = await store.query<{ title: string; tags: string[] }>(
+        'tasks',
+        { query },
+        { partitionKey: 'u' },
+      );
+      try {
+        first.items[0].title = 'tampered';
+        first.items[0].tags.push('tampered');
+      } catch (error) {
+        // A cached (frozen) document refuses the change outright: also fine.
+        expect(error).toBeInstanceOf(TypeError);
+      }
+      const second = await store.query<{ title: string; tags: string[] }>(
+        'tasks',
+        { query },
+        { partitionKey: 'u' },
+      );
+      expect(second.items[0]).toMatchObject({ title: 'original', tags: ['x'] });
+    },
+  );
+});

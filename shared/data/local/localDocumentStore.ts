@@ -32,6 +32,7 @@ import {
 import { runCosmosSql } from './cosmosSqlEngine';
 import { patchDocument } from './patchDocument';
 import { pointReadCharge, queryCharge, writeCharge } from './requestChargeModel';
+import { ParsedPartitionCache } from './parsedPartitionCache';
 import { openLocalDatabase } from './sqliteDatabase';
 
 export interface LocalStoreOptions {
@@ -105,6 +106,8 @@ export class LocalDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly statements;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private generation = 0;
+  private readonly parsed = new ParsedPartitionCache();
   private disposed = false;
 
   constructor(private readonly options: LocalStoreOptions) {
@@ -127,12 +130,14 @@ export class LocalDocumentStore implements DocumentStore {
         'UPDATE documents SET body = @body, etag = @etag, ts = @ts, expires_at = @expires WHERE seq = @seq',
       ),
       deleteSeq: this.db.prepare('DELETE FROM documents WHERE seq = ?'),
-      partition: this.db.prepare<{ container: string; pk: string; now: number }, Row>(
-        `SELECT seq, body, etag, ts FROM documents WHERE container = @container AND pk = @pk AND ${live} ORDER BY seq`,
+      // Expired rows are included and filtered when a query runs, so cached partitions stay valid over time.
+      partition: this.db.prepare<{ container: string; pk: string }, Row & { expires_at: number | null }>(
+        'SELECT seq, body, etag, ts, expires_at FROM documents WHERE container = @container AND pk = @pk ORDER BY seq',
       ),
-      container: this.db.prepare<{ container: string; now: number }, Row>(
-        `SELECT seq, body, etag, ts FROM documents WHERE container = @container AND ${live} ORDER BY seq`,
+      container: this.db.prepare<{ container: string }, Row & { expires_at: number | null }>(
+        'SELECT seq, body, etag, ts, expires_at FROM documents WHERE container = @container ORDER BY seq',
       ),
+      dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
       purgeExpired: this.db.prepare('DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at <= ?'),
       registerContainer: this.db.prepare(
         'INSERT INTO containers (name, partition_key_path, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING',
@@ -248,29 +253,29 @@ export class LocalDocumentStore implements DocumentStore {
     }
     const now = nowSeconds();
     const scoped = options.partitionKey !== undefined;
-    const rows = scoped
-      ? this.statements.partition.all({
-          container,
-          pk: keyText(options.partitionKey as PartitionKeyValue),
-          now,
-        })
-      : this.statements.container.all({ container, now });
-    const result = runCosmosSql(
-      rows.map((row) => materialise<unknown>(row)),
-      query.query,
-      {
-        parameters: query.parameters ?? [],
-        compositeIndexes: definition.indexingPolicy.compositeIndexes ?? [],
-        scope: `${container}|${scoped ? keyText(options.partitionKey as PartitionKeyValue) : '*'}`,
-        maxItemCount: options.maxItemCount,
-        continuationToken: options.continuationToken,
-      },
+    const pk = scoped ? keyText(options.partitionKey as PartitionKeyValue) : '*';
+    const documents = this.parsed.documents(
+      `${container}|${pk}`,
+      { generation: this.generation, dataVersion: this.statements.dataVersion.get() as number },
+      now,
+      () =>
+        (scoped
+          ? this.statements.partition.all({ container, pk })
+          : this.statements.container.all({ container })
+        ).map((row) => ({ document: materialise<Record<string, unknown>>(row), expiresAt: row.expires_at })),
     );
+    const result = runCosmosSql(documents, query.query, {
+      parameters: query.parameters ?? [],
+      compositeIndexes: definition.indexingPolicy.compositeIndexes ?? [],
+      scope: `${container}|${pk}`,
+      maxItemCount: options.maxItemCount,
+      continuationToken: options.continuationToken,
+    });
     const returnedBytes = Buffer.byteLength(JSON.stringify(result.items));
     return {
       items: result.items as T[],
       continuationToken: result.continuationToken,
-      stats: stats(started, queryCharge(rows.length, returnedBytes), result.items.length),
+      stats: stats(started, queryCharge(documents.length, returnedBytes), result.items.length),
     };
   }
 
@@ -340,13 +345,19 @@ export class LocalDocumentStore implements DocumentStore {
     if (this.disposed) return;
     this.disposed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.parsed.clear();
     this.db.close();
   }
 
   // --- synchronous core: every write runs inside one SQLite transaction --------------------------------
 
   private transaction<R>(work: () => R): R {
-    return this.db.transaction(work).immediate();
+    try {
+      return this.db.transaction(work).immediate();
+    } finally {
+      // Every write runs here: the parsed-partition cache is valid only for the generation it was filled in.
+      this.generation += 1;
+    }
   }
 
   private async timedWrite<T extends DocumentBody>(
