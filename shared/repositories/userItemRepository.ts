@@ -1,4 +1,4 @@
-import type { DocumentStore, PatchOperation, SqlParameter, StoredDocument } from '../data/documentStore';
+import type { DocumentStore, SqlParameter, StoredDocument } from '../data/documentStore';
 import { MAX_BATCH_OPERATIONS } from '../data/documentStore';
 import { AppError, isAppError } from '../errors/appError';
 import { itemNotFound } from '../errors/requestErrors';
@@ -81,22 +81,6 @@ export class UserItemRepository<T extends UserItem> {
         if (!raced || ifMatch !== undefined || attempt >= UPDATE_ATTEMPTS)
           throw raced ? this.changed(id) : error;
       }
-    }
-  }
-
-  /** Applies Cosmos patch operations atomically (no read first). */
-  async patch(
-    userId: string,
-    id: string,
-    operations: PatchOperation[],
-    ifMatch?: string,
-  ): Promise<StoredDocument<T>> {
-    try {
-      return (await this.store.patch<T>(this.container, id, userId, operations, { ifMatch })).resource;
-    } catch (error) {
-      if (isAppError(error, 'NOT_FOUND')) throw itemNotFound(this.kind, id);
-      if (isAppError(error, 'PRECONDITION_FAILED')) throw this.changed(id);
-      throw error;
     }
   }
 

@@ -55,23 +55,22 @@ test('the rewrite is active for this version of @zeit/cosmosdb-query (an upgrade
   );
 });
 
-test('query time grows linearly with the documents scanned (10x documents costs well under 30x time)', () => {
-  const make = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({ _rid: `r${i}`, id: `d${i}`, v: i % 10 }));
-  const small = make(5_000);
-  const large = make(50_000);
+test('at 10,000 documents the rewritten query runs over 10x faster than the library as published (quadratic)', () => {
+  const items = Array.from({ length: 10_000 }, (_, i) => ({ _rid: `r${i}`, id: `d${i}`, v: i % 10 }));
   const sql = 'SELECT VALUE COUNT(1) FROM c WHERE c.v = @v';
-  const time = (items: object[]) => {
-    const runs: number[] = [];
-    for (let i = 0; i < 7; i++) {
+  const parameters = [{ name: '@v', value: 3 }];
+  // Side by side in one run, median of three each, so machine load hits both alike.
+  const median = (run: () => unknown) => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      runCosmosSql(items, sql, { parameters: [{ name: '@v', value: 3 }], compositeIndexes: [], scope: 's' });
-      runs.push(performance.now() - started);
+      run();
+      times.push(performance.now() - started);
     }
-    return runs.sort((a, b) => a - b)[3];
+    return times.sort((a, b) => a - b)[1];
   };
-  time(small); // warm up
-  const ratio = time(large) / time(small);
-  // Quadratic (the library as published) measures about 100x here; linear about 10x.
-  expect(ratio).toBeLessThan(30);
+  const ours = median(() => runCosmosSql(items, sql, { parameters, compositeIndexes: [], scope: 's' }));
+  const published = median(() => createQuery(sql).exec(items, { parameters }));
+  // Measured here: about 50x (quadratic vs linear at this size); 10x leaves room for a noisy machine.
+  expect(published / ours).toBeGreaterThan(10);
 });

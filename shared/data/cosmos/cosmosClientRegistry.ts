@@ -17,8 +17,6 @@ interface Entry {
   client: Promise<CosmosClient> | undefined;
   agent: https.Agent | undefined;
   secrets: () => string[];
-  /** Set by disposeAllCosmosClients: leases still held must not resurrect a client nobody will dispose. */
-  closed: boolean;
 }
 
 const entries = new Map<string, Entry>();
@@ -98,7 +96,7 @@ export class CosmosClientLease {
 
   /** The shared client, created on first use; every later call and every other lease gets the same one. */
   client(): Promise<CosmosClient> {
-    if (this.released || this.entry.closed) {
+    if (this.released) {
       return Promise.reject(
         new AppError('This Cosmos DB store has been disposed.', {
           code: 'STORE_DISPOSED',
@@ -128,7 +126,7 @@ export class CosmosClientLease {
     if (this.released) return;
     this.released = true;
     this.entry.leases -= 1;
-    if (this.entry.leases > 0 || this.entry.closed) return;
+    if (this.entry.leases > 0) return;
     entries.delete(this.entry.key);
     await disposeEntry(this.entry);
   }
@@ -144,17 +142,9 @@ export function leaseCosmosClient(
   if (!entry) {
     // Until the client exists, a configured key is still known and scrubbed from any error text.
     const configured = settings.key ? [settings.key] : [];
-    entry = { key, leases: 0, client: undefined, agent: undefined, secrets: () => configured, closed: false };
+    entry = { key, leases: 0, client: undefined, agent: undefined, secrets: () => configured };
     entries.set(key, entry);
   }
   entry.leases += 1;
   return new CosmosClientLease(entry, settings, deps);
-}
-
-/** Disposes every client of the process regardless of leases; for process shutdown only. */
-export async function disposeAllCosmosClients(): Promise<void> {
-  const all = [...entries.values()];
-  entries.clear();
-  for (const entry of all) entry.closed = true;
-  await Promise.all(all.map(disposeEntry));
 }
