@@ -9,7 +9,7 @@ import type { FunctionDefinition } from './functionDefinition';
 async function getHealth(): Promise<HttpResponseInit> {
   const report = await checkHealth();
   return {
-    status: report.status === 'healthy' ? 200 : 503,
+    status: report.status === 'unhealthy' ? 503 : 200,
     headers: { 'cache-control': 'no-store' },
     jsonBody: report,
   };

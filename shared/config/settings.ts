@@ -29,6 +29,15 @@ export interface Settings {
     requestTimeoutMs: number;
     provisioning: 'create' | 'verify';
   };
+  /** Resilience policies around the Cosmos DB store (the local store needs none). */
+  resilience: {
+    operationTimeoutMs: number;
+    breakerThreshold: number;
+    breakerHalfOpenMs: number;
+    maxConcurrency: number;
+    maxQueue: number;
+    retryAttempts: number;
+  };
   applicationInsightsConnectionString: string | undefined;
   azureWebJobsStorage: string | undefined;
 }
@@ -74,14 +83,33 @@ export const SETTING_NAMES = [
   'COSMOS_PREFERRED_REGIONS',
   'COSMOS_REQUEST_TIMEOUT_MS',
   'COSMOS_PROVISIONING',
+  'STORE_OPERATION_TIMEOUT_MS',
+  'STORE_BREAKER_THRESHOLD',
+  'STORE_BREAKER_HALF_OPEN_MS',
+  'STORE_MAX_CONCURRENCY',
+  'STORE_MAX_QUEUE',
+  'STORE_RETRY_ATTEMPTS',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'AzureWebJobsStorage',
 ] as const;
 
 // A variable under one of these prefixes that is not a known setting is almost always a typo
 // (COSMOS_ENDPIONT) that would otherwise silently fall back to a default.
-const OWNED_PREFIXES = ['COSMOS_', 'DATA_', 'LOCAL_STORE_', 'AUTH_', 'HEALTH_CHECK_', 'KEY_VAULT_', 'JWT_'];
+const OWNED_PREFIXES = [
+  'COSMOS_',
+  'DATA_',
+  'LOCAL_STORE_',
+  'AUTH_',
+  'HEALTH_CHECK_',
+  'KEY_VAULT_',
+  'JWT_',
+  'STORE_',
+];
 
+const wholeNumber = (min: number, max: number) => {
+  const message = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+};
 const boolText = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ncrontab = z
   .string()
@@ -257,6 +285,14 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
           'COSMOS_PROVISIONING',
           z.enum(['create', 'verify'], { error: 'expected "create" or "verify"' }),
         ) ?? (endpoint && isLoopbackUrl(endpoint) ? 'create' : 'verify'),
+    },
+    resilience: {
+      operationTimeoutMs: field(env, 'STORE_OPERATION_TIMEOUT_MS', wholeNumber(100, 120_000)) ?? 15_000,
+      breakerThreshold: field(env, 'STORE_BREAKER_THRESHOLD', wholeNumber(1, 1000)) ?? 5,
+      breakerHalfOpenMs: field(env, 'STORE_BREAKER_HALF_OPEN_MS', wholeNumber(100, 600_000)) ?? 5_000,
+      maxConcurrency: field(env, 'STORE_MAX_CONCURRENCY', wholeNumber(1, 10_000)) ?? 64,
+      maxQueue: field(env, 'STORE_MAX_QUEUE', wholeNumber(0, 100_000)) ?? 512,
+      retryAttempts: field(env, 'STORE_RETRY_ATTEMPTS', wholeNumber(0, 10)) ?? 2,
     },
     applicationInsightsConnectionString: field(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', z.string()),
     azureWebJobsStorage: field(env, 'AzureWebJobsStorage', z.string()),

@@ -111,6 +111,8 @@ export interface StoreHealth {
   latencyMs: number;
   containers: ContainerHealth[];
   error?: string;
+  /** Present when the store is guarded by a circuit breaker. */
+  breaker?: { state: 'closed' | 'open' | 'half-open'; lastFailure?: { code: string; at: string } };
 }
 
 export type DataBackendName = 'cosmos' | 'local';

@@ -1,54 +1,60 @@
 import type { Settings } from '../config/settings';
 import { getSettings } from '../config/settings';
 import type { DocumentStore } from './documentStore';
+import { createJsonLogger } from '../telemetry/logger';
 
 /** Builds the adapter the settings choose. There is no fallback: a cosmos store that fails stays failed. */
 export async function createDocumentStore(settings: Settings): Promise<DocumentStore> {
   // Each adapter is loaded only when chosen, so a local run never loads the Cosmos SDK and vice versa.
   if (settings.dataBackend === 'cosmos') {
     const { CosmosDocumentStore } = await import('./cosmos/cosmosDocumentStore');
-    return new CosmosDocumentStore(settings.cosmos);
+    const { ResilientDocumentStore } = await import('../resilience/resilientDocumentStore');
+    // Only the remote store is guarded: the embedded one has no network to fail and no breaker to open.
+    return new ResilientDocumentStore(
+      new CosmosDocumentStore(settings.cosmos),
+      settings.resilience,
+      createJsonLogger(settings.logLevel),
+    );
   }
   const { LocalDocumentStore } = await import('./local/localDocumentStore');
   return new LocalDocumentStore({ dataDir: settings.dataDir, sync: settings.localStore.sync });
 }
 
+// The store object lives as long as the process (its client, its circuit breaker); only its
+// initialisation is retried. Re-creating the store after a failed start-up would forget the breaker's
+// state, so a dead backend would be dialled again by every request instead of failing fast.
 let processStore: Promise<DocumentStore> | undefined;
+let initialised: Promise<void> | undefined;
 
-/** The one DocumentStore of this process, created and initialised on first use and reused by every invocation. */
-export function getDocumentStore(): Promise<DocumentStore> {
+/** The one DocumentStore of this process, created on first use, initialised until that succeeds, reused by every invocation. */
+export async function getDocumentStore(): Promise<DocumentStore> {
   if (!processStore) {
-    const pending = (async () => {
-      const store = await createDocumentStore(getSettings());
-      try {
-        await store.initialize();
-      } catch (error) {
-        await store.dispose().catch(() => undefined);
-        throw error;
-      }
-      return store;
-    })();
-    // A failed start-up is not cached: the next invocation tries again instead of failing forever.
-    pending.catch(() => {
-      if (processStore === pending) processStore = undefined;
+    const creating = createDocumentStore(getSettings());
+    // A store that cannot even be created (a corrupt local file) is not cached: the next call reports it again.
+    creating.catch(() => {
+      if (processStore === creating) processStore = undefined;
     });
-    processStore = pending;
+    processStore = creating;
   }
-  return processStore;
+  const store = await processStore;
+  if (!initialised) {
+    const starting = store.initialize();
+    starting.catch(() => {
+      if (initialised === starting) initialised = undefined;
+    });
+    initialised = starting;
+  }
+  await initialised;
+  return store;
 }
 
 /** Disposes the process store (on shutdown); the next getDocumentStore() starts a new one. */
-export async function disposeDocumentStore(waitForStartMs = 1000): Promise<void> {
+export async function disposeDocumentStore(): Promise<void> {
   const current = processStore;
   processStore = undefined;
-  if (!current) return;
-  // A store still starting (say, connecting to an endpoint that does not answer) must not hold up shutdown.
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<undefined>(
-    (resolve) => (timer = setTimeout(() => resolve(undefined), waitForStartMs)),
-  );
-  const store = await Promise.race([current.catch(() => undefined), gaveUp]);
-  clearTimeout(timer);
+  initialised = undefined;
+  // Creation does no I/O on the network, so this never waits on a backend that does not answer.
+  const store = await current?.catch(() => undefined);
   await store?.dispose();
 }
 

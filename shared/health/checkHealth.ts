@@ -2,7 +2,8 @@ import { getSettings } from '../config/settings';
 import type { StoreHealth } from '../data/documentStore';
 import { getDocumentStore } from '../data/storeFactory';
 
-export type HealthStatus = 'healthy' | 'unhealthy';
+/** healthy: all checks pass; degraded: the store answers but its breaker is not closed; unhealthy: it does not answer. */
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The health report served by GET /api/health and written by the health-check timer. */
 export interface HealthReport {
@@ -11,6 +12,12 @@ export interface HealthReport {
   checkedAt: string;
   latencyMs: number;
   checks: { store: StoreHealth | { ok: false; error: string } };
+}
+
+function statusOf(store: HealthReport['checks']['store']): HealthStatus {
+  if (!store.ok) return 'unhealthy';
+  // Answering, but recently failing: the breaker is open or probing.
+  return 'breaker' in store && store.breaker && store.breaker.state !== 'closed' ? 'degraded' : 'healthy';
 }
 
 /** Checks the data store end to end and reports within a bounded time; never throws. */
@@ -33,7 +40,7 @@ export async function checkHealth(): Promise<HealthReport> {
     clearTimeout(timer);
   }
   return {
-    status: store.ok ? 'healthy' : 'unhealthy',
+    status: statusOf(store),
     backend: settings.dataBackend,
     checkedAt: new Date().toISOString(),
     latencyMs: Math.round((performance.now() - started) * 100) / 100,

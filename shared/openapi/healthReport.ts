@@ -16,13 +16,22 @@ const StoreHealth = z
     latencyMs: z.number(),
     containers: z.array(ContainerHealth),
     error: z.string().optional(),
+    breaker: z
+      .object({
+        state: z.enum(['closed', 'open', 'half-open']),
+        lastFailure: z.object({ code: z.string(), at: z.string() }).optional(),
+      })
+      .optional()
+      .meta({
+        description: 'The circuit breaker guarding the Cosmos DB store, and its last connection failure.',
+      }),
   })
   .meta({ id: 'StoreHealth', description: "The store's own check: every catalogue container answers." });
 
-/** The health report: 200 when healthy, 503 (same body) when unhealthy. */
+/** The health report: 200 when healthy or degraded, 503 (same body) when unhealthy. */
 export const HealthReportSchema = z
   .object({
-    status: z.enum(['healthy', 'unhealthy']),
+    status: z.enum(['healthy', 'degraded', 'unhealthy']),
     backend: z.string().meta({ example: 'local' }),
     checkedAt: z.iso.datetime(),
     latencyMs: z.number(),

@@ -1,0 +1,349 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { getContainer } from '../data/catalogue';
+import type {
+  BatchOperation,
+  BatchResponse,
+  DocumentBody,
+  DocumentStore,
+  PartitionKeyValue,
+  PatchOperation,
+  QueryOptions,
+  QueryPage,
+  SqlQuery,
+  StoreHealth,
+  StoreResponse,
+  StoredDocument,
+  WriteOptions,
+} from '../data/documentStore';
+import { partitionKeyOf } from '../data/partitionKey';
+import { AppError, isAppError } from '../errors/appError';
+import type { Logger } from '../telemetry/logger';
+import { RetryAfterAwareBackoff } from './retryAfterBackoff';
+
+/** How the store's calls are guarded (from settings.resilience). */
+export interface ResilienceOptions {
+  operationTimeoutMs: number;
+  breakerThreshold: number;
+  breakerHalfOpenMs: number;
+  maxConcurrency: number;
+  maxQueue: number;
+  retryAttempts: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** What the policies did, for logs and metrics. */
+export type ResilienceEvent =
+  | { type: 'retry'; operation: string; attempt: number; delayMs: number; code: string }
+  | { type: 'give-up'; operation: string; code: string }
+  | { type: 'breaker'; state: BreakerState }
+  | { type: 'timeout'; operation: string; afterMs: number }
+  | { type: 'rejected'; operation: string; reason: 'breaker-open' | 'bulkhead-full' };
+
+/** Counts of every resilience event since the process started, by event and detail. */
+export const resilienceCounters = new Map<string, number>();
+
+function count(key: string): void {
+  resilienceCounters.set(key, (resilienceCounters.get(key) ?? 0) + 1);
+}
+
+function codeOf(error: unknown): string {
+  if (error instanceof AppError) return error.code;
+  if (error instanceof TaskCancelledError) return 'STORE_TIMEOUT';
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+// An outage, not a verdict on the request: these open the breaker. A 404, 409, 412, 400 or 429 says the
+// store is up and answering, so it never counts against it.
+function isOutage(error: Error): boolean {
+  if (error instanceof TaskCancelledError) return true;
+  return isAppError(error) && (error.category === 'CONNECTION' || error.category === 'TIMEOUT');
+}
+
+// Throttling is not retried here: the SDK has already retried it as long as it was configured to, and
+// retrying again would multiply waits. An open breaker is not retried either: failing fast is its point.
+function isRetryable(error: Error): boolean {
+  return isOutage(error) && !(error instanceof BrokenCircuitError);
+}
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/** Same content, ignoring system fields: did the earlier attempt of a retried write land? */
+function sameContent(stored: Record<string, unknown>, intended: Record<string, unknown>): boolean {
+  const strip = (doc: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(doc)
+          .filter(([k]) => !k.startsWith('_'))
+          .sort(),
+      ),
+    );
+  return strip(stored) === strip(intended);
+}
+
+/**
+ * A DocumentStore guarded by cockatiel policies: a bulkhead caps concurrent calls, idempotent calls are
+ * retried with decorrelated-jitter backoff (at least the server's retry-after) when the connection failed,
+ * a circuit breaker fails calls fast while the backend is down, and a timeout inside the breaker bounds
+ * every attempt, so a hung half-open probe fails instead of holding callers.
+ */
+export class ResilientDocumentStore implements DocumentStore {
+  readonly backend;
+  private readonly breaker;
+  private readonly guarded: IPolicy;
+  private readonly guardedOnce: IPolicy;
+  private openedAt = 0;
+  private lastFailure: { code: string; at: string } | undefined;
+
+  constructor(
+    private readonly inner: DocumentStore,
+    private readonly options: ResilienceOptions,
+    private readonly log: Logger,
+  ) {
+    this.backend = inner.backend;
+    const attemptMs = Math.max(50, Math.floor(options.operationTimeoutMs / (1 + options.retryAttempts)));
+    const attemptTimeout = timeout(attemptMs, TimeoutStrategy.Aggressive);
+    this.breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: options.breakerHalfOpenMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    const retries = retry(handleWhen(isRetryable), {
+      maxAttempts: options.retryAttempts,
+      backoff: new RetryAfterAwareBackoff({ initialDelayMs: 50, maxDelayMs: 2_000 }),
+    });
+    const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
+    this.guarded = wrap(limiter, retries, this.breaker, attemptTimeout);
+    this.guardedOnce = wrap(limiter, this.breaker, attemptTimeout);
+
+    this.breaker.onStateChange((state) => {
+      const name = STATE_NAMES[state];
+      if (name === 'open') this.openedAt = Date.now();
+      this.emit({ type: 'breaker', state: name });
+    });
+    retries.onRetry((event) => {
+      const code = 'error' in event ? codeOf(event.error) : 'RESULT';
+      this.emit({ type: 'retry', operation: 'store', attempt: event.attempt, delayMs: event.delay, code });
+    });
+    retries.onGiveUp((event) => {
+      this.emit({
+        type: 'give-up',
+        operation: 'store',
+        code: 'error' in event ? codeOf(event.error) : 'RESULT',
+      });
+    });
+    attemptTimeout.onTimeout(() => this.emit({ type: 'timeout', operation: 'store', afterMs: attemptMs }));
+  }
+
+  /** The breaker's state, for health and metrics. */
+  breakerState(): BreakerState {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  async initialize(): Promise<void> {
+    return this.run('initialize', true, () => this.inner.initialize());
+  }
+
+  read<T extends DocumentBody = DocumentBody>(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+  ): Promise<StoreResponse<StoredDocument<T> | undefined>> {
+    return this.run('read', true, () => this.inner.read<T>(container, id, partitionKey));
+  }
+
+  create<T extends DocumentBody>(container: string, document: T): Promise<StoreResponse<StoredDocument<T>>> {
+    let attempts = 0;
+    return this.run('create', true, async () => {
+      attempts += 1;
+      try {
+        return await this.inner.create(container, document);
+      } catch (error) {
+        // A retried create that meets its own id may be meeting the attempt that failed on the way back.
+        if (attempts > 1 && isAppError(error, 'CONFLICT')) {
+          const pk = partitionKeyOf(getContainer(container), document);
+          const existing = await this.inner.read<T>(container, document.id, pk);
+          if (existing.resource && sameContent(existing.resource, document)) {
+            return { resource: existing.resource, stats: existing.stats };
+          }
+        }
+        throw error;
+      }
+    });
+  }
+
+  upsert<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>> {
+    return this.run('upsert', options?.ifMatch === undefined, () =>
+      this.inner.upsert(container, document, options),
+    );
+  }
+
+  replace<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>> {
+    let attempts = 0;
+    return this.run('replace', true, async () => {
+      attempts += 1;
+      try {
+        return await this.inner.replace(container, document, options);
+      } catch (error) {
+        // With If-Match, a retry's 412 may be the first attempt having landed: then the content is ours.
+        if (attempts > 1 && isAppError(error, 'PRECONDITION_FAILED')) {
+          const pk = partitionKeyOf(getContainer(container), document);
+          const current = await this.inner.read<T>(container, document.id, pk);
+          if (current.resource && sameContent(current.resource, document)) {
+            return { resource: current.resource, stats: current.stats };
+          }
+        }
+        throw error;
+      }
+    });
+  }
+
+  async delete(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+    options?: WriteOptions,
+  ): Promise<StoreResponse<undefined>> {
+    let attempts = 0;
+    return this.run('delete', true, async () => {
+      attempts += 1;
+      try {
+        return await this.inner.delete(container, id, partitionKey, options);
+      } catch (error) {
+        // A retried delete that finds nothing: the failed attempt deleted it.
+        if (attempts > 1 && isAppError(error, 'NOT_FOUND')) {
+          return { resource: undefined, stats: { requestCharge: 0, durationMs: 0, itemCount: 0 } };
+        }
+        throw error;
+      }
+    });
+  }
+
+  patch<T extends DocumentBody = DocumentBody>(
+    container: string,
+    id: string,
+    partitionKey: PartitionKeyValue,
+    operations: PatchOperation[],
+    options?: WriteOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>> {
+    // Not retried: an increment applied twice is a different result, and whether the first landed is unknowable.
+    return this.run('patch', false, () =>
+      this.inner.patch<T>(container, id, partitionKey, operations, options),
+    );
+  }
+
+  query<T = StoredDocument>(
+    container: string,
+    query: SqlQuery,
+    options?: QueryOptions,
+  ): Promise<QueryPage<T>> {
+    return this.run('query', true, () => this.inner.query<T>(container, query, options));
+  }
+
+  batch(
+    container: string,
+    partitionKey: PartitionKeyValue,
+    operations: BatchOperation[],
+  ): Promise<BatchResponse> {
+    return this.run('batch', false, () => this.inner.batch(container, partitionKey, operations));
+  }
+
+  /** The backend's own health (never short-circuited by the breaker), with the breaker's state and last failure. */
+  async checkHealth(): Promise<StoreHealth> {
+    const health = await this.inner.checkHealth();
+    return { ...health, breaker: { state: this.breakerState(), lastFailure: this.lastFailure } };
+  }
+
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
+
+  private async run<R>(operation: string, idempotent: boolean, work: () => Promise<R>): Promise<R> {
+    try {
+      return await (idempotent ? this.guarded : this.guardedOnce).execute(() => work());
+    } catch (error) {
+      const mapped = this.toAppError(operation, error);
+      if (mapped.category === 'CONNECTION' || mapped.category === 'TIMEOUT') {
+        this.lastFailure = { code: mapped.code, at: new Date().toISOString() };
+      }
+      throw mapped;
+    }
+  }
+
+  private toAppError(operation: string, error: unknown): AppError {
+    if (error instanceof BrokenCircuitError) {
+      this.emit({ type: 'rejected', operation, reason: 'breaker-open' });
+      const remaining = Math.max(0, this.options.breakerHalfOpenMs - (Date.now() - this.openedAt));
+      return new AppError('The data store is unavailable (circuit open); retry shortly.', {
+        code: 'STORE_CIRCUIT_OPEN',
+        category: 'CONNECTION',
+        status: 503,
+        retryable: true,
+        retryAfterMs: Math.max(1, remaining),
+        cause: error,
+      });
+    }
+    if (error instanceof BulkheadRejectedError) {
+      this.emit({ type: 'rejected', operation, reason: 'bulkhead-full' });
+      return new AppError('The data store is at its concurrency limit; retry shortly.', {
+        code: 'STORE_BUSY',
+        category: 'THROTTLE',
+        status: 503,
+        retryable: true,
+        retryAfterMs: 1000,
+        cause: error,
+      });
+    }
+    if (error instanceof TaskCancelledError) {
+      return new AppError(`The data store did not answer in time (${operation}).`, {
+        code: 'STORE_TIMEOUT',
+        category: 'TIMEOUT',
+        status: 503,
+        retryable: true,
+        retryAfterMs: 1000,
+        cause: error,
+      });
+    }
+    if (error instanceof AppError) return error;
+    return new AppError('The data store failed unexpectedly.', {
+      code: 'STORE_ERROR',
+      category: 'DATA',
+      status: 500,
+      cause: error,
+    });
+  }
+
+  private emit(event: ResilienceEvent): void {
+    count(
+      `${event.type}${'state' in event ? `:${event.state}` : ''}${'reason' in event ? `:${event.reason}` : ''}`,
+    );
+    const level = event.type === 'retry' ? 'info' : 'warn';
+    this.log[level](`store ${event.type}`, { backend: this.backend, ...event });
+  }
+}
