@@ -25,3 +25,22 @@ export function testCosmosSettings(
   });
   return { ...parsed.cosmos, ...overrides };
 }
+
+/**
+ * Cosmos settings for another loopback endpoint in front of the test server (the fault proxy), parsed by
+ * the app's settings code so COSMOS_ALLOW_INSECURE_TLS is validated against that endpoint.
+ */
+export function testCosmosSettingsAt(
+  endpoint: string,
+  database: string,
+  env: Record<string, string> = {},
+): CosmosSettings {
+  return loadSettings({
+    DATA_BACKEND: 'cosmos',
+    COSMOS_ENDPOINT: endpoint,
+    COSMOS_KEY: 'test-key',
+    COSMOS_ALLOW_INSECURE_TLS: 'true',
+    COSMOS_DATABASE: database,
+    ...env,
+  }).cosmos;
+}
