@@ -482,7 +482,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       method,
       path,
       operation: classifyRequest(method, path, req.headers),
-      headers: req.headers,
+      // The authorization header is a signature made with the account key: never kept in the log, which
+      // scenarios may print.
+      headers: { ...req.headers, ...(req.headers.authorization ? { authorization: '[redacted]' } : {}) },
       connectionRequestIndex,
       events: [],
     };
