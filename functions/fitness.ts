@@ -29,6 +29,7 @@ import {
 import { FitnessRepository } from '../shared/repositories/fitnessRepository';
 import { publicView } from '../shared/repositories/userItemRepository';
 import { httpFunction, type FunctionDefinition } from './functionDefinition';
+import { resourceFunctions } from './resourceFunctions';
 
 /** GET /fitness query: an inclusive date range and a type, newest first unless order=asc. */
 export const FitnessListQuery = z.object({
@@ -153,30 +154,28 @@ async function deleteFitness(context: RouteContext) {
   return deleteRoutedItem(context, repository(context));
 }
 
-const FitnessList = z
-  .object({ items: z.array(FitnessEntry), continuationToken: z.string().nullable() })
-  .meta({ id: 'FitnessList' });
-
 /** The fitness routes: /fitness, /fitness/summary and /fitness/{id}. */
 export function fitnessFunctions(): FunctionDefinition[] {
   return [
-    httpFunction('fitnessList', 'GET', 'fitness', userRoute(listFitness), {
-      summary: "List the caller's fitness entries (date range and type; by date, newest first)",
-      access: 'user',
-      query: FitnessListQuery,
-      success: { status: 200, description: 'A page of fitness entries.', schema: FitnessList },
-      errors: [400],
-    }),
-    httpFunction('fitnessCreate', 'POST', 'fitness', userRoute(createFitness), {
-      summary: 'Record a fitness entry (a client-chosen id makes retries safe)',
-      access: 'user',
-      body: FitnessCreate,
-      success: {
-        status: 201,
-        description: 'The new entry; Location and ETag headers.',
-        schema: FitnessEntry,
+    ...resourceFunctions({
+      route: 'fitness',
+      item: 'a fitness entry',
+      schemas: {
+        item: FitnessEntry,
+        listQuery: FitnessListQuery,
+        create: FitnessCreate,
+        replace: FitnessReplace,
+        patch: FitnessPatch,
       },
-      errors: [400, 409, 413, 415],
+      handlers: {
+        list: listFitness,
+        create: createFitness,
+        get: getFitness,
+        replace: replaceFitness,
+        patch: patchFitness,
+        delete: deleteFitness,
+      },
+      listSummary: "List the caller's fitness entries (date range and type; by date, newest first)",
     }),
     // A literal segment outranks {id} in the host's routing (and the local runner's), so this route
     // answers GET /fitness/summary; FitnessCreate refuses "summary" as an id for the same reason.
@@ -186,32 +185,6 @@ export function fitnessFunctions(): FunctionDefinition[] {
       query: FitnessSummaryQuery,
       success: { status: 200, description: 'Totals per type and overall.', schema: FitnessSummary },
       errors: [400],
-    }),
-    httpFunction('fitnessGet', 'GET', 'fitness/{id}', userRoute(getFitness), {
-      summary: 'Read a fitness entry',
-      access: 'user',
-      success: { status: 200, description: 'The entry; ETag header.', schema: FitnessEntry },
-      errors: [400, 404],
-    }),
-    httpFunction('fitnessReplace', 'PUT', 'fitness/{id}', userRoute(replaceFitness), {
-      summary: 'Replace a fitness entry (If-Match honoured)',
-      access: 'user',
-      body: FitnessReplace,
-      success: { status: 200, description: 'The updated entry; ETag header.', schema: FitnessEntry },
-      errors: [400, 404, 412, 413, 415],
-    }),
-    httpFunction('fitnessPatch', 'PATCH', 'fitness/{id}', userRoute(patchFitness), {
-      summary: 'Change some fields of a fitness entry (merge patch; If-Match honoured)',
-      access: 'user',
-      body: FitnessPatch,
-      success: { status: 200, description: 'The updated entry; ETag header.', schema: FitnessEntry },
-      errors: [400, 404, 412, 413, 415],
-    }),
-    httpFunction('fitnessDelete', 'DELETE', 'fitness/{id}', userRoute(deleteFitness), {
-      summary: 'Delete a fitness entry (If-Match honoured)',
-      access: 'user',
-      success: { status: 204, description: 'Deleted.' },
-      errors: [400, 404, 412],
     }),
   ];
 }

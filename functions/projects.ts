@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { userRoute, type RouteContext } from '../shared/http/apiRoute';
+import type { RouteContext } from '../shared/http/apiRoute';
 import { ifMatchOf } from '../shared/http/conditionalRequest';
 import { mergedReplacement } from '../shared/http/itemRoutes';
 import {
@@ -17,7 +17,8 @@ import { withoutServerFields } from '../shared/models/common';
 import { Project, ProjectCreate, ProjectPatch, ProjectReplace } from '../shared/models/project';
 import { ProjectRepository } from '../shared/repositories/projectRepository';
 import { publicView } from '../shared/repositories/userItemRepository';
-import { httpFunction, type FunctionDefinition } from './functionDefinition';
+import type { FunctionDefinition } from './functionDefinition';
+import { resourceFunctions } from './resourceFunctions';
 
 /** GET /projects query: optional archived filter, sort by createdAt (default, newest first) or name. */
 export const ProjectListQuery = z.object({
@@ -121,52 +122,27 @@ async function deleteProject(context: RouteContext) {
   return noContent();
 }
 
-const ProjectList = z
-  .object({ items: z.array(Project), continuationToken: z.string().nullable() })
-  .meta({ id: 'ProjectList' });
-
-/** The project routes: /projects and /projects/{id}. */
+/** The project routes: /projects and /projects/{id}; deleting a project deletes its tasks. */
 export function projectFunctions(): FunctionDefinition[] {
-  return [
-    httpFunction('projectsList', 'GET', 'projects', userRoute(listProjects), {
-      summary: "List the caller's projects",
-      access: 'user',
-      query: ProjectListQuery,
-      success: { status: 200, description: 'A page of projects.', schema: ProjectList },
-      errors: [400],
-    }),
-    httpFunction('projectsCreate', 'POST', 'projects', userRoute(createProject), {
-      summary: 'Create a project (a client-chosen id makes retries safe)',
-      access: 'user',
-      body: ProjectCreate,
-      success: { status: 201, description: 'The new project; Location and ETag headers.', schema: Project },
-      errors: [400, 409, 413, 415],
-    }),
-    httpFunction('projectsGet', 'GET', 'projects/{id}', userRoute(getProject), {
-      summary: 'Read a project',
-      access: 'user',
-      success: { status: 200, description: 'The project; ETag header.', schema: Project },
-      errors: [400, 404],
-    }),
-    httpFunction('projectsReplace', 'PUT', 'projects/{id}', userRoute(replaceProject), {
-      summary: 'Replace a project (If-Match honoured)',
-      access: 'user',
-      body: ProjectReplace,
-      success: { status: 200, description: 'The updated project; ETag header.', schema: Project },
-      errors: [400, 404, 412, 413, 415],
-    }),
-    httpFunction('projectsPatch', 'PATCH', 'projects/{id}', userRoute(patchProject), {
-      summary: 'Change some fields of a project (merge patch; If-Match honoured)',
-      access: 'user',
-      body: ProjectPatch,
-      success: { status: 200, description: 'The updated project; ETag header.', schema: Project },
-      errors: [400, 404, 412, 413, 415],
-    }),
-    httpFunction('projectsDelete', 'DELETE', 'projects/{id}', userRoute(deleteProject), {
-      summary: 'Delete a project and its tasks (If-Match honoured)',
-      access: 'user',
-      success: { status: 204, description: 'Deleted.' },
-      errors: [400, 404, 412],
-    }),
-  ];
+  return resourceFunctions({
+    route: 'projects',
+    item: 'a project',
+    schemas: {
+      item: Project,
+      listQuery: ProjectListQuery,
+      create: ProjectCreate,
+      replace: ProjectReplace,
+      patch: ProjectPatch,
+    },
+    handlers: {
+      list: listProjects,
+      create: createProject,
+      get: getProject,
+      replace: replaceProject,
+      patch: patchProject,
+      delete: deleteProject,
+    },
+    listSummary: "List the caller's projects",
+    deleteSummary: 'Delete a project and its tasks (If-Match honoured)',
+  });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { projectNotFound } from '../shared/errors/requestErrors';
-import { userRoute, type RouteContext } from '../shared/http/apiRoute';
+import type { RouteContext } from '../shared/http/apiRoute';
 import { ifMatchOf } from '../shared/http/conditionalRequest';
 import { deleteRoutedItem, mergedReplacement } from '../shared/http/itemRoutes';
 import {
@@ -29,7 +29,8 @@ import {
 import { ProjectRepository } from '../shared/repositories/projectRepository';
 import type { SortOrder } from '../shared/repositories/queryFilters';
 import { TASK_SORTS, TaskRepository, type TaskSort } from '../shared/repositories/taskRepository';
-import { httpFunction, type FunctionDefinition } from './functionDefinition';
+import type { FunctionDefinition } from './functionDefinition';
+import { resourceFunctions } from './resourceFunctions';
 
 /** GET /tasks query: filters, a sort with its order, and paging. */
 export const TaskListQuery = z.object({
@@ -147,52 +148,27 @@ async function deleteTask(context: RouteContext) {
   return deleteRoutedItem(context, repository(context));
 }
 
-const TaskList = z
-  .object({ items: z.array(Task), continuationToken: z.string().nullable() })
-  .meta({ id: 'TaskList' });
-
 /** The task routes: /tasks and /tasks/{id}. */
 export function taskFunctions(): FunctionDefinition[] {
-  return [
-    httpFunction('tasksList', 'GET', 'tasks', userRoute(listTasks), {
-      summary: "List the caller's tasks (filter by status, project, priority, due date; sort and page)",
-      access: 'user',
-      query: TaskListQuery,
-      success: { status: 200, description: 'A page of tasks.', schema: TaskList },
-      errors: [400],
-    }),
-    httpFunction('tasksCreate', 'POST', 'tasks', userRoute(createTask), {
-      summary: 'Create a task (a client-chosen id makes retries safe)',
-      access: 'user',
-      body: TaskCreate,
-      success: { status: 201, description: 'The new task; Location and ETag headers.', schema: Task },
-      errors: [400, 409, 413, 415, 422],
-    }),
-    httpFunction('tasksGet', 'GET', 'tasks/{id}', userRoute(getTask), {
-      summary: 'Read a task',
-      access: 'user',
-      success: { status: 200, description: 'The task; ETag header.', schema: Task },
-      errors: [400, 404],
-    }),
-    httpFunction('tasksReplace', 'PUT', 'tasks/{id}', userRoute(replaceTask), {
-      summary: 'Replace a task (If-Match honoured)',
-      access: 'user',
-      body: TaskReplace,
-      success: { status: 200, description: 'The updated task; ETag header.', schema: Task },
-      errors: [400, 404, 412, 413, 415, 422],
-    }),
-    httpFunction('tasksPatch', 'PATCH', 'tasks/{id}', userRoute(patchTask), {
-      summary: 'Change some fields of a task (merge patch; If-Match honoured)',
-      access: 'user',
-      body: TaskPatch,
-      success: { status: 200, description: 'The updated task; ETag header.', schema: Task },
-      errors: [400, 404, 412, 413, 415, 422],
-    }),
-    httpFunction('tasksDelete', 'DELETE', 'tasks/{id}', userRoute(deleteTask), {
-      summary: 'Delete a task (If-Match honoured)',
-      access: 'user',
-      success: { status: 204, description: 'Deleted.' },
-      errors: [400, 404, 412],
-    }),
-  ];
+  return resourceFunctions({
+    route: 'tasks',
+    item: 'a task',
+    schemas: {
+      item: Task,
+      listQuery: TaskListQuery,
+      create: TaskCreate,
+      replace: TaskReplace,
+      patch: TaskPatch,
+    },
+    handlers: {
+      list: listTasks,
+      create: createTask,
+      get: getTask,
+      replace: replaceTask,
+      patch: patchTask,
+      delete: deleteTask,
+    },
+    listSummary: "List the caller's tasks (filter by status, project, priority, due date; sort and page)",
+    writeErrors: [422],
+  });
 }
