@@ -36,7 +36,17 @@ export interface StoreResponse<T> {
   stats: OperationStats;
 }
 
-export interface WriteOptions {
+/** Options every call accepts. Adapters without a network (the local store) may ignore them. */
+export interface CallOptions {
+  /**
+   * Aborts the call: the adapter stops waiting and stops its own retries (the Cosmos SDK retries a
+   * timed-out read up to 120 times by itself). Whether an aborted write landed is unknown, as after a
+   * timeout.
+   */
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions extends CallOptions {
   /** Only write when the stored document's _etag equals this value (412 PRECONDITION_FAILED otherwise). */
   ifMatch?: string;
 }
@@ -52,7 +62,7 @@ export interface SqlQuery {
   parameters?: SqlParameter[];
 }
 
-export interface QueryOptions {
+export interface QueryOptions extends CallOptions {
   /** Scope the query to one partition. Omit for a cross-partition query. */
   partitionKey?: PartitionKeyValue;
   /** Page size; omit to read every result in one call. */
@@ -129,10 +139,15 @@ export interface DocumentStore {
     container: string,
     id: string,
     partitionKey: PartitionKeyValue,
+    options?: CallOptions,
   ): Promise<StoreResponse<StoredDocument<T> | undefined>>;
 
   /** Creates a document; 409 CONFLICT when the id exists in that partition. */
-  create<T extends DocumentBody>(container: string, document: T): Promise<StoreResponse<StoredDocument<T>>>;
+  create<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: CallOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>>;
 
   /** Creates or replaces a document. */
   upsert<T extends DocumentBody>(
@@ -177,6 +192,7 @@ export interface DocumentStore {
     container: string,
     partitionKey: PartitionKeyValue,
     operations: BatchOperation[],
+    options?: CallOptions,
   ): Promise<BatchResponse>;
 
   /** Checks the store can serve requests: reachable, and every catalogue container present. */

@@ -17,6 +17,7 @@ import { getContainer } from '../data/catalogue';
 import type {
   BatchOperation,
   BatchResponse,
+  CallOptions,
   DocumentBody,
   DocumentStore,
   PartitionKeyValue,
@@ -104,7 +105,10 @@ function sameContent(stored: Record<string, unknown>, intended: Record<string, u
  * A DocumentStore guarded by cockatiel policies: a bulkhead caps concurrent calls, idempotent calls are
  * retried with decorrelated-jitter backoff (at least the server's retry-after) when the connection failed,
  * a circuit breaker fails calls fast while the backend is down, and a timeout inside the breaker bounds
- * every attempt, so a hung half-open probe fails instead of holding callers.
+ * every attempt, so a hung half-open probe fails instead of holding callers. An overall deadline of
+ * operationTimeoutMs around all of it bounds what a caller waits (queue, attempts and backoff together).
+ * Each attempt's AbortSignal is passed to the inner store, so an attempt that timed out stops there too
+ * (the Cosmos SDK would otherwise keep retrying it in the background).
  */
 export class ResilientDocumentStore implements DocumentStore {
   readonly backend;
@@ -131,8 +135,13 @@ export class ResilientDocumentStore implements DocumentStore {
       backoff: new RetryAfterAwareBackoff({ initialDelayMs: 50, maxDelayMs: 2_000 }),
     });
     const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
-    this.guarded = wrap(limiter, retries, this.breaker, attemptTimeout);
-    this.guardedOnce = wrap(limiter, this.breaker, attemptTimeout);
+    // The attempts alone fit the budget, but the backoff between them (decorrelated jitter, or a server's
+    // retry-after) does not, nor does waiting in the bulkhead's queue: without this deadline a caller could
+    // wait operationTimeoutMs plus a few hundred milliseconds. Outermost, so the queue counts too (a queued
+    // call whose deadline passed is dropped by the bulkhead unrun, its signal being aborted).
+    const deadline = timeout(options.operationTimeoutMs, TimeoutStrategy.Aggressive);
+    this.guarded = wrap(deadline, limiter, retries, this.breaker, attemptTimeout);
+    this.guardedOnce = wrap(deadline, limiter, this.breaker, attemptTimeout);
 
     this.breaker.onStateChange((state) => {
       const name = STATE_NAMES[state];
@@ -151,6 +160,9 @@ export class ResilientDocumentStore implements DocumentStore {
       });
     });
     attemptTimeout.onTimeout(() => this.emit({ type: 'timeout', operation: 'store', afterMs: attemptMs }));
+    deadline.onTimeout(() =>
+      this.emit({ type: 'timeout', operation: 'store', afterMs: options.operationTimeoutMs }),
+    );
   }
 
   /** The breaker's state, for health and metrics. */
@@ -159,28 +171,35 @@ export class ResilientDocumentStore implements DocumentStore {
   }
 
   async initialize(): Promise<void> {
-    return this.run('initialize', true, () => this.inner.initialize());
+    return this.run('initialize', true, undefined, () => this.inner.initialize());
   }
 
   read<T extends DocumentBody = DocumentBody>(
     container: string,
     id: string,
     partitionKey: PartitionKeyValue,
+    options?: CallOptions,
   ): Promise<StoreResponse<StoredDocument<T> | undefined>> {
-    return this.run('read', true, () => this.inner.read<T>(container, id, partitionKey));
+    return this.run('read', true, options, (signal) =>
+      this.inner.read<T>(container, id, partitionKey, { signal }),
+    );
   }
 
-  create<T extends DocumentBody>(container: string, document: T): Promise<StoreResponse<StoredDocument<T>>> {
+  create<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: CallOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>> {
     let attempts = 0;
-    return this.run('create', true, async () => {
+    return this.run('create', true, options, async (signal) => {
       attempts += 1;
       try {
-        return await this.inner.create(container, document);
+        return await this.inner.create(container, document, { signal });
       } catch (error) {
         // A retried create that meets its own id may be meeting the attempt that failed on the way back.
         if (attempts > 1 && isAppError(error, 'CONFLICT')) {
           const pk = partitionKeyOf(getContainer(container), document);
-          const existing = await this.inner.read<T>(container, document.id, pk);
+          const existing = await this.inner.read<T>(container, document.id, pk, { signal });
           if (existing.resource && sameContent(existing.resource, document)) {
             return { resource: existing.resource, stats: existing.stats };
           }
@@ -195,8 +214,8 @@ export class ResilientDocumentStore implements DocumentStore {
     document: T,
     options?: WriteOptions,
   ): Promise<StoreResponse<StoredDocument<T>>> {
-    return this.run('upsert', options?.ifMatch === undefined, () =>
-      this.inner.upsert(container, document, options),
+    return this.run('upsert', options?.ifMatch === undefined, options, (signal) =>
+      this.inner.upsert(container, document, { ...options, signal }),
     );
   }
 
@@ -206,15 +225,15 @@ export class ResilientDocumentStore implements DocumentStore {
     options?: WriteOptions,
   ): Promise<StoreResponse<StoredDocument<T>>> {
     let attempts = 0;
-    return this.run('replace', true, async () => {
+    return this.run('replace', true, options, async (signal) => {
       attempts += 1;
       try {
-        return await this.inner.replace(container, document, options);
+        return await this.inner.replace(container, document, { ...options, signal });
       } catch (error) {
         // With If-Match, a retry's 412 may be the first attempt having landed: then the content is ours.
         if (attempts > 1 && isAppError(error, 'PRECONDITION_FAILED')) {
           const pk = partitionKeyOf(getContainer(container), document);
-          const current = await this.inner.read<T>(container, document.id, pk);
+          const current = await this.inner.read<T>(container, document.id, pk, { signal });
           if (current.resource && sameContent(current.resource, document)) {
             return { resource: current.resource, stats: current.stats };
           }
@@ -231,10 +250,10 @@ export class ResilientDocumentStore implements DocumentStore {
     options?: WriteOptions,
   ): Promise<StoreResponse<undefined>> {
     let attempts = 0;
-    return this.run('delete', true, async () => {
+    return this.run('delete', true, options, async (signal) => {
       attempts += 1;
       try {
-        return await this.inner.delete(container, id, partitionKey, options);
+        return await this.inner.delete(container, id, partitionKey, { ...options, signal });
       } catch (error) {
         // A retried delete that finds nothing: the failed attempt deleted it.
         if (attempts > 1 && isAppError(error, 'NOT_FOUND')) {
@@ -253,8 +272,8 @@ export class ResilientDocumentStore implements DocumentStore {
     options?: WriteOptions,
   ): Promise<StoreResponse<StoredDocument<T>>> {
     // Not retried: an increment applied twice is a different result, and whether the first landed is unknowable.
-    return this.run('patch', false, () =>
-      this.inner.patch<T>(container, id, partitionKey, operations, options),
+    return this.run('patch', false, options, (signal) =>
+      this.inner.patch<T>(container, id, partitionKey, operations, { ...options, signal }),
     );
   }
 
@@ -263,15 +282,20 @@ export class ResilientDocumentStore implements DocumentStore {
     query: SqlQuery,
     options?: QueryOptions,
   ): Promise<QueryPage<T>> {
-    return this.run('query', true, () => this.inner.query<T>(container, query, options));
+    return this.run('query', true, options, (signal) =>
+      this.inner.query<T>(container, query, { ...options, signal }),
+    );
   }
 
   batch(
     container: string,
     partitionKey: PartitionKeyValue,
     operations: BatchOperation[],
+    options?: CallOptions,
   ): Promise<BatchResponse> {
-    return this.run('batch', false, () => this.inner.batch(container, partitionKey, operations));
+    return this.run('batch', false, options, (signal) =>
+      this.inner.batch(container, partitionKey, operations, { signal }),
+    );
   }
 
   /** The backend's own health (never short-circuited by the breaker), with the breaker's state and last failure. */
@@ -284,9 +308,19 @@ export class ResilientDocumentStore implements DocumentStore {
     return this.inner.dispose();
   }
 
-  private async run<R>(operation: string, idempotent: boolean, work: () => Promise<R>): Promise<R> {
+  /**
+   * Runs one call under the policies. `work` gets the signal of its attempt, which aborts when that attempt
+   * times out, the deadline passes or the caller's own signal (options.signal) aborts.
+   */
+  private async run<R>(
+    operation: string,
+    idempotent: boolean,
+    options: CallOptions | undefined,
+    work: (signal: AbortSignal) => Promise<R>,
+  ): Promise<R> {
     try {
-      return await (idempotent ? this.guarded : this.guardedOnce).execute(() => work());
+      const policy = idempotent ? this.guarded : this.guardedOnce;
+      return await policy.execute(({ signal }) => work(signal), options?.signal);
     } catch (error) {
       const mapped = this.toAppError(operation, error);
       if (mapped.category === 'CONNECTION' || mapped.category === 'TIMEOUT') {

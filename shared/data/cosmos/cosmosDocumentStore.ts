@@ -10,6 +10,7 @@ import { getContainer, type ContainerDefinition } from '../catalogue';
 import type {
   BatchOperation,
   BatchResponse,
+  CallOptions,
   DocumentBody,
   DocumentStore,
   PartitionKeyValue,
@@ -46,11 +47,20 @@ type Operation<R> = (
   timer: OperationTimer,
 ) => Promise<R>;
 
+// The caller's signal goes to the SDK, which then stops its own retries too: without it a call the caller
+// abandoned (a resilience timeout) keeps retrying in the background, up to 120 times for a timed-out read.
+function callOptions(options: CallOptions | undefined): RequestOptions {
+  return options?.signal === undefined ? {} : { abortSignal: options.signal };
+}
+
 function accessCondition(options: WriteOptions | undefined): RequestOptions {
   // Optimistic concurrency: Cosmos compares the stored _etag and answers 412 when it moved on.
-  return options?.ifMatch === undefined
-    ? {}
-    : { accessCondition: { type: 'IfMatch', condition: options.ifMatch } };
+  return {
+    ...callOptions(options),
+    ...(options?.ifMatch === undefined
+      ? {}
+      : { accessCondition: { type: 'IfMatch', condition: options.ifMatch } }),
+  };
 }
 
 function requireResource<T>(resource: T | undefined, operation: string): T {
@@ -146,22 +156,30 @@ export class CosmosDocumentStore implements DocumentStore {
     container: string,
     id: string,
     partitionKey: PartitionKeyValue,
+    options?: CallOptions,
   ): Promise<StoreResponse<StoredDocument<T> | undefined>> {
     return this.run('read', container, id, async (c, _definition, timer) => {
       assertValidId(id);
-      const response = await c.item(id, partitionKey).read<StoredDocument<T>>();
+      const response = await c.item(id, partitionKey).read<StoredDocument<T>>(callOptions(options));
       const resource = response.statusCode === 404 ? undefined : response.resource;
       return { resource, stats: timer.stats(response.requestCharge, resource ? 1 : 0) };
     });
   }
 
   /** Creates a document; 409 CONFLICT when the id exists in that partition. */
-  create<T extends DocumentBody>(container: string, document: T): Promise<StoreResponse<StoredDocument<T>>> {
+  create<T extends DocumentBody>(
+    container: string,
+    document: T,
+    options?: CallOptions,
+  ): Promise<StoreResponse<StoredDocument<T>>> {
     return this.run('create', container, idOf(document), async (c, definition, timer) => {
       const body = writableBody(document);
       partitionKeyOf(definition, body);
       // No automatic ids: the SDK would turn an empty id into a random UUID instead of refusing it.
-      const response = await c.items.create(body, { disableAutomaticIdGeneration: true });
+      const response = await c.items.create(body, {
+        disableAutomaticIdGeneration: true,
+        ...callOptions(options),
+      });
       const resource = requireResource(response.resource, 'create') as unknown as StoredDocument<T>;
       return { resource, stats: timer.stats(response.requestCharge, 1) };
     });
@@ -242,7 +260,7 @@ export class CosmosDocumentStore implements DocumentStore {
     options: QueryOptions = {},
   ): Promise<QueryPage<T>> {
     return this.run('query', container, undefined, async (c, _definition, timer) => {
-      const { maxItemCount, continuationToken, partitionKey } = options;
+      const { maxItemCount, continuationToken, partitionKey, signal } = options;
       if (maxItemCount !== undefined && (!Number.isInteger(maxItemCount) || maxItemCount < 1)) {
         throw invalidStoreRequest('maxItemCount must be a positive whole number.', 'INVALID_PAGE_SIZE');
       }
@@ -251,6 +269,7 @@ export class CosmosDocumentStore implements DocumentStore {
       if (partitionKey !== undefined) feed.partitionKey = partitionKey;
       if (maxItemCount !== undefined) feed.maxItemCount = maxItemCount;
       if (continuationToken) feed.continuationToken = continuationToken;
+      if (signal) feed.abortSignal = signal;
       const spec: SqlQuerySpec = { query: query.query, parameters: query.parameters ?? [] };
       const iterator = c.items.query<T>(spec, feed);
 
@@ -284,10 +303,11 @@ export class CosmosDocumentStore implements DocumentStore {
     container: string,
     partitionKey: PartitionKeyValue,
     operations: BatchOperation[],
+    options?: CallOptions,
   ): Promise<BatchResponse> {
     return this.run('batch', container, undefined, async (c, definition, timer) => {
       const sdkOperations = toSdkBatch(definition, partitionKey, operations);
-      const response = await c.items.batch(sdkOperations, partitionKey);
+      const response = await c.items.batch(sdkOperations, partitionKey, callOptions(options));
       const raw = response.result ?? [];
       const results = raw.map(toBatchResult);
       const succeeded = batchSucceeded(operations.length, results, response.code);
