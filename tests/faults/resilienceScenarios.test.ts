@@ -3,6 +3,7 @@ import { loadSettings } from '../../shared/config/settings';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { CallOptions, DocumentStore } from '../../shared/data/documentStore';
 import { AppError } from '../../shared/errors/appError';
+import { startApi } from '../api/apiHarness';
 import {
   ResilientDocumentStore,
   type ResilienceOptions,
@@ -724,3 +725,88 @@ function withheldSignals(inner: DocumentStore): DocumentStore {
     },
   });
 }
+
+test('(5) through the HTTP API: 429 + Retry-After when throttling outlives the SDK, 503 + Retry-After in an outage', async () => {
+  const HALF_OPEN_MS = 1500;
+  const storeEnv = {
+    STORE_OPERATION_TIMEOUT_MS: '3000',
+    STORE_RETRY_ATTEMPTS: '2',
+    STORE_BREAKER_THRESHOLD: '2',
+    STORE_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
+  };
+  const api = await startApi({
+    DATA_BACKEND: 'cosmos',
+    COSMOS_ENDPOINT: proxy.endpoint,
+    COSMOS_KEY: 'test-key',
+    COSMOS_ALLOW_INSECURE_TLS: 'true',
+    COSMOS_DATABASE: database,
+    COSMOS_REQUEST_TIMEOUT_MS: '1000',
+    ...storeEnv,
+  });
+  try {
+    const alice = api.as(`api-${randomUUID()}`);
+    // A point read: the test server cannot serve the list's ORDER BY (no composite indexes), Azure can.
+    const project = `projects/${randomUUID()}`;
+    const created = await alice.post('projects', { id: project.split('/')[1], name: 'Before the faults' });
+    expect(created.status).toBe(201);
+
+    // Throttling on every request: the SDK retries 5 times (waiting the 20 ms asked each time), gives up,
+    // and the API answers 429 with the server's wait rounded up to whole seconds.
+    const throttle = proxy.inject({
+      fault: { kind: 'status', status: 429, retryAfterMs: 20 },
+      match: { operations: ['query', 'read', 'write'] },
+    });
+    const throttled = await alice.get(project);
+    proxy.clearFaults();
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.code).toBe('THROTTLED');
+    expect(throttled.headers.get('retry-after')).toBe('1');
+
+    // The outage: the first calls wait out their attempts, then the breaker answers at once.
+    const ended = proxy.blackHole();
+    const outage: { status: number; code: unknown; retryAfter: number; ms: number }[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      const started = performance.now();
+      const response = await alice.get(project);
+      outage.push({
+        status: response.status,
+        code: response.body.code,
+        retryAfter: Number(response.headers.get('retry-after')),
+        ms: performance.now() - started,
+      });
+    }
+    proxy.endBlackHole();
+    await ended;
+    // The first call waits out its attempts until the breaker opens (threshold 2); every later one meets
+    // the open breaker, and those must be fast.
+    const open = outage.slice(1).filter((o) => o.code === 'STORE_CIRCUIT_OPEN');
+    const fastP99 = percentile(
+      open.map((o) => o.ms),
+      0.99,
+    );
+    // Recovery: poll until the half-open probe succeeds.
+    const endedAt = performance.now();
+    let recovered: number | undefined;
+    while (recovered === undefined && performance.now() - endedAt < HALF_OPEN_MS + 3000) {
+      if ((await alice.get(project)).status === 200) recovered = performance.now() - endedAt;
+      else await sleep(50);
+    }
+    figure(
+      `(5) API: all-throttled GET /projects/{id} -> ${throttled.status} ${String(throttled.body.code)} Retry-After ${throttled.headers.get('retry-after')} ` +
+        `(${throttle.fired} throttled requests); black hole: ${outage.length} GETs -> ${fmt(countBy(outage.map((o) => `${o.status} ${String(o.code)}`)))}, ` +
+        `Retry-After ${fmt(countBy(outage.map((o) => String(o.retryAfter))))}, first ${Math.round(outage[0].ms)} ms, breaker-open p99 ${fastP99.toFixed(1)} ms; ` +
+        `200 again ${recovered === undefined ? 'never' : `${Math.round(recovered)} ms`} after the end`,
+    );
+    // One attempt plus the SDK's 5 throttle retries, never a retry of the wrapper on top.
+    expect(throttle.fired).toBe(6);
+    expect(outage.every((o) => o.status === 503 && o.retryAfter >= 1)).toBe(true);
+    expect(open.length).toBeGreaterThanOrEqual(25);
+    expect(open.every((o) => o.retryAfter <= Math.ceil(HALF_OPEN_MS / 1000))).toBe(true);
+    expect(fastP99).toBeLessThan(100);
+    expect(recovered).toBeLessThan(HALF_OPEN_MS + 1000);
+  } finally {
+    await api.close();
+    // startApi clears the COSMOS_ and DATA_ variables it owns, not STORE_: leave nothing for later files.
+    for (const name of Object.keys(storeEnv)) delete process.env[name];
+  }
+});
