@@ -55,22 +55,23 @@ test('the rewrite is active for this version of @zeit/cosmosdb-query (an upgrade
   );
 });
 
-test('at 10,000 documents the rewritten query runs over 10x faster than the library as published (quadratic)', () => {
+test('at 10,000 documents the rewritten query runs several times faster than the library as published (quadratic)', () => {
   const items = Array.from({ length: 10_000 }, (_, i) => ({ _rid: `r${i}`, id: `d${i}`, v: i % 10 }));
   const sql = 'SELECT VALUE COUNT(1) FROM c WHERE c.v = @v';
   const parameters = [{ name: '@v', value: 3 }];
-  // Side by side in one run, median of three each, so machine load hits both alike.
+  // Side by side in one run, median of five each, so machine load hits both alike.
   const median = (run: () => unknown) => {
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const started = performance.now();
       run();
       times.push(performance.now() - started);
     }
-    return times.sort((a, b) => a - b)[1];
+    return times.sort((a, b) => a - b)[2];
   };
   const ours = median(() => runCosmosSql(items, sql, { parameters, compositeIndexes: [], scope: 's' }));
   const published = median(() => createQuery(sql).exec(items, { parameters }));
-  // Measured here: about 50x (quadratic vs linear at this size); 10x leaves room for a noisy machine.
-  expect(published / ours).toBeGreaterThan(10);
+  // Measured here: about 50x (quadratic vs linear at this size), once under 10x on a loaded machine; a
+  // rewrite that stopped working would measure about 1x, so 4x still tells the two apart.
+  expect(published / ours).toBeGreaterThan(4);
 });

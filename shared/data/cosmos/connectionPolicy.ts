@@ -13,7 +13,10 @@ export const THROTTLE_RETRY = {
   // 0 means "no fixed interval": the SDK then waits exactly what the service asked for in
   // x-ms-retry-after-ms, which is the only figure that knows the partition's actual RU budget.
   fixedRetryIntervalInMilliseconds: 0,
-  maxWaitTimeInSeconds: 10,
+  // Kept below the resilience wrapper's per-attempt timeout (STORE_OPERATION_TIMEOUT_MS / (1 + retries),
+  // 5 s by default): a throttle the SDK is still waiting out must surface as 429 THROTTLED, not be cut off
+  // as a 503 timeout that the breaker would count as an outage. A user is waiting, too.
+  maxWaitTimeInSeconds: 4,
 } as const;
 
 /** The user agent suffix; lets the account's diagnostic logs tell this app's traffic from tools'. */
