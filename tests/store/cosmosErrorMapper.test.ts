@@ -27,8 +27,10 @@ describe('mapCosmosError (table)', () => {
     [413, 'PAYLOAD_TOO_LARGE', 'DATA', 413, false],
     [429, 'THROTTLED', 'THROTTLE', 429, true],
     [503, 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
-    [500, 'STORE_ERROR', 'DATA', 500, false],
-    [449, 'STORE_ERROR', 'DATA', 500, false],
+    [500, 'STORE_INTERNAL_ERROR', 'CONNECTION', 503, true],
+    [449, 'RETRY_WITH', 'CONFLICT', 409, true],
+    [410, 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
+    [418, 'STORE_ERROR', 'DATA', 500, false],
     ['ECONNREFUSED', 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
     ['ECONNRESET', 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
     ['ENOTFOUND', 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
@@ -51,6 +53,32 @@ describe('mapCosmosError (table)', () => {
     });
     expect(mapped.cause).toBe(original);
   });
+
+  test.each([
+    [404, 1002, 'STORE_SESSION_UNAVAILABLE', 'CONNECTION', 503, true],
+    [403, 3, 'STORE_WRITE_FORBIDDEN', 'CONNECTION', 503, true],
+    [403, 1008, 'STORE_UNAVAILABLE', 'CONNECTION', 503, true],
+    [429, 3200, 'THROTTLED', 'THROTTLE', 429, true],
+    [429, 3092, 'THROTTLED', 'THROTTLE', 429, true],
+    [404, 0, 'NOT_FOUND', 'NOT_FOUND', 404, false],
+    [403, 5300, 'STORE_AUTH_FAILED', 'AUTH', 503, false],
+  ])(
+    '%s/%s (status/substatus) -> %s / %s / HTTP %s / retryable %s',
+    (status, substatus, appCode, category, http, retryable) => {
+      for (const original of [
+        sdkError(status, { substatus }),
+        sdkError(status, { headers: { 'x-ms-substatus': String(substatus) } }),
+      ]) {
+        const mapped = mapCosmosError(original, { operation: 'read' });
+        expect([mapped.code, mapped.category, mapped.status, mapped.retryable]).toEqual([
+          appCode,
+          category,
+          http,
+          retryable,
+        ]);
+      }
+    },
+  );
 
   test('document-level 404/409/412 use the shared store errors, naming container and id', () => {
     const withId = { operation: 'replace', container: 'tasks', id: 't-1' };

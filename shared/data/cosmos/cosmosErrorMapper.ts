@@ -52,12 +52,47 @@ export const STATUS_RULES: ReadonlyMap<number, ErrorRule> = new Map([
     413,
     rule('PAYLOAD_TOO_LARGE', 'DATA', 413, false, 'The document or batch is larger than Cosmos DB accepts'),
   ],
+  // Gone: a partition moved or split. The SDK refreshes its routing and retries; one that still surfaces
+  // is transient.
+  [410, rule('STORE_UNAVAILABLE', 'CONNECTION', 503, true, 'Cosmos DB moved the partition; retry')],
+  // Retry-With: a concurrent write on the same item made the service refuse this one for now.
+  [449, rule('RETRY_WITH', 'CONFLICT', 409, true, 'Cosmos DB asked to retry a write that raced another')],
   // Only reached once the SDK's own throttling retries (connectionPolicy.ts) are exhausted.
   [
     429,
     rule('THROTTLED', 'THROTTLE', 429, true, 'Cosmos DB is throttling requests (request units exhausted)'),
   ],
+  // The service's own failure; transient by Cosmos DB's guidance, so an outage to retry, not a bad request.
+  [500, rule('STORE_INTERNAL_ERROR', 'CONNECTION', 503, true, 'Cosmos DB failed internally')],
   [503, CONNECTION],
+]);
+
+/**
+ * By HTTP status and x-ms-substatus, where the substatus changes what the status means. Checked before
+ * STATUS_RULES; a status/substatus pair not listed falls back to the status alone.
+ */
+export const SUBSTATUS_RULES: ReadonlyMap<string, ErrorRule> = new Map([
+  // ReadSessionNotAvailable: the replica has not caught up with the session token yet. Not a missing item.
+  [
+    '404/1002',
+    rule('STORE_SESSION_UNAVAILABLE', 'CONNECTION', 503, true, 'Cosmos DB replica not caught up; retry'),
+  ],
+  // WriteForbidden: the region stopped taking writes (a failover is in progress).
+  [
+    '403/3',
+    rule('STORE_WRITE_FORBIDDEN', 'CONNECTION', 503, true, 'Cosmos DB region does not take writes now'),
+  ],
+  // The account is being created, deleted or failed over.
+  ['403/1008', rule('STORE_UNAVAILABLE', 'CONNECTION', 503, true, 'Cosmos DB account is not available')],
+  // Throttled on request units vs. on the service's own resources: both are throttling, retry later.
+  [
+    '429/3200',
+    rule('THROTTLED', 'THROTTLE', 429, true, 'Cosmos DB is throttling requests (request units exhausted)'),
+  ],
+  [
+    '429/3092',
+    rule('THROTTLED', 'THROTTLE', 429, true, 'Cosmos DB is throttling requests (system resources)'),
+  ],
 ]);
 
 /** By Node.js/SDK error code when there is no HTTP response at all. */
@@ -106,6 +141,7 @@ export interface CosmosErrorContext {
 
 interface Facts {
   status?: number;
+  substatus?: number;
   networkCode?: string;
   name?: string;
   message: string;
@@ -124,6 +160,14 @@ type ErrorLike = {
 
 function asRecord(value: unknown): ErrorLike | undefined {
   return typeof value === 'object' && value !== null ? (value as ErrorLike) : undefined;
+}
+
+function substatusOf(error: ErrorLike): number | undefined {
+  const direct = (error as { substatus?: unknown }).substatus;
+  if (typeof direct === 'number') return direct;
+  const raw = (asRecord(error.headers) as Record<string, unknown> | undefined)?.['x-ms-substatus'];
+  const parsed = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : NaN;
+  return Number.isInteger(parsed) ? parsed : undefined;
 }
 
 function retryAfterOf(error: ErrorLike): number | undefined {
@@ -154,13 +198,18 @@ function factsOf(error: unknown): Facts {
     if (typeof e.code === 'string' && facts.networkCode === undefined) facts.networkCode = e.code;
     if (typeof e.name === 'string' && NAME_RULES.has(e.name) && facts.name === undefined) facts.name = e.name;
     facts.retryAfterMs ??= retryAfterOf(e);
+    facts.substatus ??= substatusOf(e);
     current = e.cause;
   }
   return facts;
 }
 
 function pickRule(facts: Facts): ErrorRule {
-  if (facts.status !== undefined) return STATUS_RULES.get(facts.status) ?? UNKNOWN;
+  if (facts.status !== undefined) {
+    const specific =
+      facts.substatus !== undefined ? SUBSTATUS_RULES.get(`${facts.status}/${facts.substatus}`) : undefined;
+    return specific ?? STATUS_RULES.get(facts.status) ?? UNKNOWN;
+  }
   if (facts.networkCode !== undefined && NETWORK_CODE_RULES.has(facts.networkCode)) {
     return NETWORK_CODE_RULES.get(facts.networkCode) as ErrorRule;
   }
