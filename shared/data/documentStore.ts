@@ -198,6 +198,9 @@ export interface DocumentStore {
   /** Checks the store can serve requests: reachable, and every catalogue container present. */
   checkHealth(): Promise<StoreHealth>;
 
+  /** Drops and rebuilds connections; for repeated connection failures, never per request. Optional. */
+  reconnect?(): Promise<void>;
+
   /** Releases connections and file handles. */
   dispose(): Promise<void>;
 }

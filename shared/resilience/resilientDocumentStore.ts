@@ -53,7 +53,8 @@ export type ResilienceEvent =
   | { type: 'give-up'; operation: string; code: string }
   | { type: 'breaker'; state: BreakerState }
   | { type: 'timeout'; operation: string; afterMs: number }
-  | { type: 'rejected'; operation: string; reason: 'breaker-open' | 'bulkhead-full' };
+  | { type: 'rejected'; operation: string; reason: 'breaker-open' | 'bulkhead-full' }
+  | { type: 'reconnect' };
 
 /** Counts of every resilience event since the process started, by event and detail. */
 export const resilienceCounters = new Map<string, number>();
@@ -147,6 +148,18 @@ export class ResilientDocumentStore implements DocumentStore {
       const name = STATE_NAMES[state];
       if (name === 'open') this.openedAt = Date.now();
       this.emit({ type: 'breaker', state: name });
+    });
+    this.breaker.onBreak((reason) => {
+      // Repeated connection failures (refused, reset): the client's pooled sockets or routing may be what
+      // is broken, so the next probe goes out on a fresh client. Not for timeouts: a backend that does not
+      // answer is not fixed by new sockets, and a new client's discovery would only pile up behind it.
+      const error = 'error' in reason ? reason.error : undefined;
+      if (this.inner.reconnect && isAppError(error) && error.category === 'CONNECTION') {
+        this.emit({ type: 'reconnect' });
+        this.inner
+          .reconnect()
+          .catch((failure: unknown) => this.log.warn('store reconnect failed', { error: failure }));
+      }
     });
     retries.onRetry((event) => {
       const code = 'error' in event ? codeOf(event.error) : 'RESULT';

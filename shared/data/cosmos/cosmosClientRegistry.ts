@@ -121,6 +121,15 @@ export class CosmosClientLease {
     return this.entry.secrets();
   }
 
+  /**
+   * Drops the shared client (its connections and cached routing) so the next call builds a fresh one.
+   * For repeated connection failures only, never per request: every store on this client shares the rebuild.
+   */
+  async recycle(): Promise<void> {
+    if (this.released) return;
+    await disposeEntry(this.entry);
+  }
+
   /** Gives the lease back; the last lease of a client disposes it. Calling it twice is harmless. */
   async release(): Promise<void> {
     if (this.released) return;

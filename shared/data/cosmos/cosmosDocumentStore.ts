@@ -328,6 +328,14 @@ export class CosmosDocumentStore implements DocumentStore {
   }
 
   /** Gives this store's lease on the process client back; the last store of a client disposes it. */
+  /** Rebuilds the process CosmosClient on the next call (after repeated connection failures). */
+  async reconnect(): Promise<void> {
+    if (this.disposed) return;
+    // Container references belong to the old client.
+    this.containers.clear();
+    await this.lease.recycle();
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
