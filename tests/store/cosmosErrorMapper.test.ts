@@ -190,12 +190,14 @@ describe('mapCosmosError on the real server responses', () => {
   afterAll(async () => store.dispose());
 
   test('404 on replace/delete/patch of a missing document', async () => {
+    // One call at a time: promises started together and awaited in turn can reject before they are
+    // awaited, which Node reports as an unhandled rejection.
     for (const call of [
-      store.replace('tasks', { id: 'missing', userId: user }),
-      store.delete('tasks', 'missing', user),
-      store.patch('tasks', 'missing', user, [{ op: 'set', path: '/a', value: 1 }]),
+      () => store.replace('tasks', { id: 'missing', userId: user }),
+      () => store.delete('tasks', 'missing', user),
+      () => store.patch('tasks', 'missing', user, [{ op: 'set', path: '/a', value: 1 }]),
     ]) {
-      const error = await appErrorOf(call);
+      const error = await appErrorOf(call());
       expect({ code: error.code, category: error.category, status: error.status }).toEqual({
         code: 'NOT_FOUND',
         category: 'NOT_FOUND',

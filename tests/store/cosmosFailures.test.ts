@@ -48,12 +48,13 @@ describe('a store pointed at a closed port', () => {
       status: 503,
       retryable: true,
     });
+    // One call at a time, so none rejects before it is awaited (an unhandled rejection).
     for (const call of [
-      store.create('tasks', { id: 'x', userId: 'u' }),
-      store.query('tasks', { query: 'SELECT * FROM c' }),
-      store.batch('tasks', 'u', [{ operationType: 'Read', id: 'x' }]),
+      () => store.create('tasks', { id: 'x', userId: 'u' }),
+      () => store.query('tasks', { query: 'SELECT * FROM c' }),
+      () => store.batch('tasks', 'u', [{ operationType: 'Read', id: 'x' }]),
     ]) {
-      expect((await appErrorOf(call)).category).toBe('CONNECTION');
+      expect((await appErrorOf(call())).category).toBe('CONNECTION');
     }
   });
 
