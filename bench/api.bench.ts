@@ -4,12 +4,12 @@
 // runs in this one, so no two of them share an event loop; rounds alternate so noise hits both alike.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { BareFixture } from './bareHttpServer';
 import { type BenchRow, spread } from './measure';
+import { freePort } from './freePort';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
@@ -21,17 +21,6 @@ const ROUND_SECONDS = 3;
 const ROUNDS = 3;
 /** Target from issue 3/8: the API reaches at least this share of the bare server's requests per second. */
 const TARGET_SHARE = 0.4;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

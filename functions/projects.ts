@@ -14,7 +14,13 @@ import { readJson, validate } from '../shared/http/requestBody';
 import { itemResponse, listResponse, noContent } from '../shared/http/responses';
 import { queryObject, routeId } from '../shared/http/routeParameters';
 import { withoutServerFields } from '../shared/models/common';
-import { Project, ProjectCreate, ProjectPatch, ProjectReplace } from '../shared/models/project';
+import {
+  Project,
+  ProjectCreate,
+  ProjectPatch,
+  ProjectReplace,
+  type ProjectFields,
+} from '../shared/models/project';
 import { ProjectRepository } from '../shared/repositories/projectRepository';
 import { publicView } from '../shared/repositories/userItemRepository';
 import type { FunctionDefinition } from './functionDefinition';
@@ -77,19 +83,24 @@ async function getProject(context: RouteContext) {
   return itemResponse(200, publicView(project), project._etag);
 }
 
+// A PUT or PATCH keeps the project's id, owner and creation time; everything else comes from the request.
+function nextVersion(current: Project, fields: ProjectFields): Project {
+  return {
+    id: current.id,
+    userId: current.userId,
+    ...fields,
+    createdAt: current.createdAt,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
 async function replaceProject(context: RouteContext) {
   const id = routeId(context.request);
   const fields = validate(ProjectReplace, withoutServerFields(await readJson(context.request), ['id']));
   const updated = await repository(context).update(
     context.principal.userId,
     id,
-    (current) => ({
-      id,
-      userId: current.userId,
-      ...fields,
-      createdAt: current.createdAt,
-      updatedAt: new Date().toISOString(),
-    }),
+    (current) => nextVersion(current, fields),
     ifMatchOf(context.request),
   );
   return itemResponse(200, publicView(updated), updated._etag);
@@ -101,13 +112,7 @@ async function patchProject(context: RouteContext) {
   const updated = await repository(context).update(
     context.principal.userId,
     id,
-    (current) => ({
-      id,
-      userId: current.userId,
-      ...mergedReplacement(ProjectReplace, publicView(current), patch),
-      createdAt: current.createdAt,
-      updatedAt: new Date().toISOString(),
-    }),
+    (current) => nextVersion(current, mergedReplacement(ProjectReplace, publicView(current), patch)),
     ifMatchOf(context.request),
   );
   return itemResponse(200, publicView(updated), updated._etag);
