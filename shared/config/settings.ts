@@ -38,8 +38,25 @@ export interface Settings {
     maxQueue: number;
     retryAttempts: number;
   };
+  /** Per-query-shape usage recording (RU, duration, items) and its flush to the usage container. */
+  usage: { flushIntervalMs: number; maxShapes: number };
+  /** The partition-scoped query result cache; ttlMs 0 turns it off. */
+  queryCache: { ttlMs: number; maxEntries: number; maxMegabytes: number };
+  /** How often one query shape is re-run with Cosmos DB index metrics; 0 never. */
+  indexMetricsSampleIntervalMs: number;
+  costReportSchedule: string;
+  /** Prices the cost report multiplies RU by (USD). */
+  costRates: {
+    serverlessPerMillionRu: number;
+    provisionedPer100RuHour: number;
+    autoscalePer100RuHour: number;
+  };
+  /** The account's capacity mode, and its RU/s (max RU/s for autoscale) when it cannot be read from Cosmos DB. */
+  throughput: { mode: 'serverless' | 'provisioned' | 'autoscale'; ruPerSecond: number | undefined };
   applicationInsightsConnectionString: string | undefined;
   azureWebJobsStorage: string | undefined;
+  /** Identity-based storage for the reports (Azure): the blob endpoint and the user-assigned identity's client id. */
+  storageIdentity: { blobServiceUri: string | undefined; clientId: string | undefined };
 }
 
 /** A setting that is malformed, unknown or contradicts another; its message is one line naming the setting. */
@@ -89,8 +106,22 @@ export const SETTING_NAMES = [
   'STORE_MAX_CONCURRENCY',
   'STORE_MAX_QUEUE',
   'STORE_RETRY_ATTEMPTS',
+  'USAGE_FLUSH_INTERVAL_MS',
+  'USAGE_MAX_SHAPES',
+  'QUERY_CACHE_TTL_MS',
+  'QUERY_CACHE_MAX_ENTRIES',
+  'QUERY_CACHE_MAX_MB',
+  'INDEX_METRICS_SAMPLE_INTERVAL_MS',
+  'COST_REPORT_SCHEDULE',
+  'COST_USD_PER_MILLION_RU',
+  'COST_USD_PER_100_RU_PER_HOUR',
+  'COST_USD_PER_100_AUTOSCALE_RU_PER_HOUR',
+  'COSMOS_THROUGHPUT_MODE',
+  'COSMOS_THROUGHPUT_RU',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'AzureWebJobsStorage',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__clientId',
 ] as const;
 
 // A variable under one of these prefixes that is not a known setting is almost always a typo
@@ -104,12 +135,21 @@ const OWNED_PREFIXES = [
   'KEY_VAULT_',
   'JWT_',
   'STORE_',
+  'USAGE_',
+  'QUERY_CACHE_',
+  'INDEX_METRICS_',
+  'COST_',
+  'AzureWebJobsStorage__',
 ];
 
 const wholeNumber = (min: number, max: number) => {
   const message = `expected a whole number from ${min} to ${max}`;
   return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
 };
+const price = z.coerce
+  .number({ error: 'expected a price in USD, e.g. 0.25' })
+  .min(0, 'expected a price in USD, e.g. 0.25')
+  .max(1000, 'expected a price in USD, e.g. 0.25');
 const boolText = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ncrontab = z
   .string()
@@ -294,8 +334,44 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       maxQueue: field(env, 'STORE_MAX_QUEUE', wholeNumber(0, 100_000)) ?? 512,
       retryAttempts: field(env, 'STORE_RETRY_ATTEMPTS', wholeNumber(0, 10)) ?? 2,
     },
+    usage: {
+      flushIntervalMs: field(env, 'USAGE_FLUSH_INTERVAL_MS', wholeNumber(1_000, 3_600_000)) ?? 60_000,
+      maxShapes: field(env, 'USAGE_MAX_SHAPES', wholeNumber(10, 100_000)) ?? 500,
+    },
+    queryCache: {
+      ttlMs: field(env, 'QUERY_CACHE_TTL_MS', wholeNumber(0, 3_600_000)) ?? 10_000,
+      maxEntries: field(env, 'QUERY_CACHE_MAX_ENTRIES', wholeNumber(1, 1_000_000)) ?? 5_000,
+      maxMegabytes: field(env, 'QUERY_CACHE_MAX_MB', wholeNumber(1, 4_096)) ?? 64,
+    },
+    indexMetricsSampleIntervalMs:
+      field(env, 'INDEX_METRICS_SAMPLE_INTERVAL_MS', wholeNumber(0, 86_400_000)) ?? 3_600_000,
+    costReportSchedule: field(env, 'COST_REPORT_SCHEDULE', ncrontab) ?? '0 30 0 * * *',
+    costRates: {
+      serverlessPerMillionRu: field(env, 'COST_USD_PER_MILLION_RU', price) ?? 0.25,
+      provisionedPer100RuHour: field(env, 'COST_USD_PER_100_RU_PER_HOUR', price) ?? 0.008,
+      autoscalePer100RuHour: field(env, 'COST_USD_PER_100_AUTOSCALE_RU_PER_HOUR', price) ?? 0.012,
+    },
+    throughput: {
+      mode:
+        field(
+          env,
+          'COSMOS_THROUGHPUT_MODE',
+          z.enum(['serverless', 'provisioned', 'autoscale'], {
+            error: 'expected serverless, provisioned or autoscale',
+          }),
+        ) ?? 'serverless',
+      ruPerSecond: field(env, 'COSMOS_THROUGHPUT_RU', wholeNumber(100, 10_000_000)),
+    },
     applicationInsightsConnectionString: field(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', z.string()),
     azureWebJobsStorage: field(env, 'AzureWebJobsStorage', z.string()),
+    storageIdentity: {
+      blobServiceUri: field(
+        env,
+        'AzureWebJobsStorage__blobServiceUri',
+        z.url({ protocol: /^https?$/, error: 'expected an https:// URL' }),
+      ),
+      clientId: field(env, 'AzureWebJobsStorage__clientId', z.string().min(1)),
+    },
   };
 }
 
