@@ -69,6 +69,13 @@ export interface QueryOptions extends CallOptions {
   maxItemCount?: number;
   /** Token from a previous page of the same query. */
   continuationToken?: string;
+  /**
+   * How long this query's result may be served from the instance's query cache (partition-scoped queries
+   * only); 0 never caches it. Omit for the QUERY_CACHE_TTL_MS default.
+   */
+  cacheTtlMs?: number;
+  /** Ask Cosmos DB which indexes the query used and which would help (index advice sampling). */
+  populateIndexMetrics?: boolean;
 }
 
 export interface QueryPage<T> {
@@ -76,6 +83,22 @@ export interface QueryPage<T> {
   /** Null when there are no more results. */
   continuationToken: string | null;
   stats: OperationStats;
+  /** Cosmos DB's index utilisation for the query, when populateIndexMetrics was asked and the server answered. */
+  indexMetrics?: IndexMetrics;
+}
+
+/** An index as Cosmos DB's index metrics name it: one path ("/name/?") or a composite ("/userId ASC", ...). */
+export interface IndexUse {
+  kind: 'single' | 'composite';
+  paths: string[];
+  /** Cosmos DB's estimate of how much the index matters: High or Low. */
+  impact?: string;
+}
+
+/** Which indexes a query used and which Cosmos DB says would serve it better. */
+export interface IndexMetrics {
+  utilized: IndexUse[];
+  potential: IndexUse[];
 }
 
 /** Partial update operations (Cosmos patch semantics; paths are JSON Pointers such as "/status"). */
@@ -108,6 +131,45 @@ export interface BatchResponse {
 }
 
 export const MAX_BATCH_OPERATIONS = 100;
+
+/** One operation of a bulk call; unlike a batch, each names its own partition. */
+export type BulkOperation =
+  | { operationType: 'Create'; partitionKey: PartitionKeyValue; resourceBody: DocumentBody }
+  | { operationType: 'Upsert'; partitionKey: PartitionKeyValue; resourceBody: DocumentBody; ifMatch?: string }
+  | {
+      operationType: 'Replace';
+      partitionKey: PartitionKeyValue;
+      id: string;
+      resourceBody: DocumentBody;
+      ifMatch?: string;
+    }
+  | { operationType: 'Delete'; partitionKey: PartitionKeyValue; id: string; ifMatch?: string }
+  | { operationType: 'Read'; partitionKey: PartitionKeyValue; id: string };
+
+export interface BulkOptions extends CallOptions {
+  /**
+   * All or nothing per transactional batch: operations are grouped by partition and sent in batches of
+   * at most 100 that each commit or fail as a whole (a failed batch's other operations report 424).
+   * Default false: every operation succeeds or fails on its own.
+   */
+  atomic?: boolean;
+}
+
+export interface BulkOperationResult {
+  /** HTTP-style status of this operation (201 created, 200 ok, 204 deleted, 409, 412, 404, 424, 429 ...). */
+  statusCode: number;
+  resource?: StoredDocument;
+  etag?: string;
+  /** Stable code of a failure (CONFLICT, PRECONDITION_FAILED, NOT_FOUND, THROTTLED, ...). */
+  code?: string;
+}
+
+export interface BulkResponse {
+  /** One result per operation, in input order. */
+  results: BulkOperationResult[];
+  /** Totals over every request the bulk call made; throttled counts the 429s it met (and backed off from). */
+  stats: OperationStats & { throttled: number };
+}
 
 export interface ContainerHealth {
   name: string;
@@ -194,6 +256,12 @@ export interface DocumentStore {
     operations: BatchOperation[],
     options?: CallOptions,
   ): Promise<BatchResponse>;
+
+  /**
+   * Runs many operations across partitions, grouped by partition, with one result per operation (partial
+   * failures are reported per item, never thrown). Throttled operations are retried with back-off.
+   */
+  bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse>;
 
   /** Checks the store can serve requests: reachable, and every catalogue container present. */
   checkHealth(): Promise<StoreHealth>;

@@ -17,6 +17,9 @@ import { getContainer } from '../data/catalogue';
 import type {
   BatchOperation,
   BatchResponse,
+  BulkOperation,
+  BulkOptions,
+  BulkResponse,
   CallOptions,
   DocumentBody,
   DocumentStore,
@@ -116,6 +119,7 @@ export class ResilientDocumentStore implements DocumentStore {
   private readonly breaker;
   private readonly guarded: IPolicy;
   private readonly guardedOnce: IPolicy;
+  private readonly limiter: IPolicy;
   private openedAt = 0;
   private lastFailure: { code: string; at: string } | undefined;
 
@@ -136,6 +140,7 @@ export class ResilientDocumentStore implements DocumentStore {
       backoff: new RetryAfterAwareBackoff({ initialDelayMs: 50, maxDelayMs: 2_000 }),
     });
     const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
+    this.limiter = limiter;
     // The attempts alone fit the budget, but the backoff between them (decorrelated jitter, or a server's
     // retry-after) does not, nor does waiting in the bulkhead's queue: without this deadline a caller could
     // wait operationTimeoutMs plus a few hundred milliseconds. Outermost, so the queue counts too (a queued
@@ -311,6 +316,32 @@ export class ResilientDocumentStore implements DocumentStore {
     );
   }
 
+  /**
+   * Guarded like every call (deadline, bulkhead, breaker) but never retried as a whole: its writes are not
+   * idempotent as a set, and throttled operations are already backed off per item by the adapter.
+   */
+  bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse> {
+    const count = Array.isArray(operations) ? operations.length : 0;
+    return this.run(
+      'bulk',
+      false,
+      options,
+      (signal) => this.inner.bulk(container, operations, { ...options, signal }),
+      this.bulkPolicy(count),
+    );
+  }
+
+  // A bulk call is one attempt, never cut into per-attempt slices: its deadline is operationTimeoutMs per
+  // started 1,000 operations, so a 1,000-item request is bounded like any call and a migration's larger
+  // calls get time in proportion. The same bound twice: outermost so the bulkhead queue counts, and inside
+  // the breaker so a bulk call that times out counts as an outage, as an attempt of any call does.
+  private bulkPolicy(operations: number): IPolicy {
+    const deadlineMs = this.options.operationTimeoutMs * Math.max(1, Math.ceil(operations / 1_000));
+    const deadline = timeout(deadlineMs, TimeoutStrategy.Aggressive);
+    deadline.onTimeout(() => this.emit({ type: 'timeout', operation: 'bulk', afterMs: deadlineMs }));
+    return wrap(deadline, this.limiter, this.breaker, timeout(deadlineMs, TimeoutStrategy.Aggressive));
+  }
+
   /** The backend's own health (never short-circuited by the breaker), with the breaker's state and last failure. */
   async checkHealth(): Promise<StoreHealth> {
     const health = await this.inner.checkHealth();
@@ -330,9 +361,10 @@ export class ResilientDocumentStore implements DocumentStore {
     idempotent: boolean,
     options: CallOptions | undefined,
     work: (signal: AbortSignal) => Promise<R>,
+    custom?: IPolicy,
   ): Promise<R> {
     try {
-      const policy = idempotent ? this.guarded : this.guardedOnce;
+      const policy = custom ?? (idempotent ? this.guarded : this.guardedOnce);
       return await policy.execute(({ signal }) => work(signal), options?.signal);
     } catch (error) {
       const mapped = this.toAppError(operation, error);

@@ -10,6 +10,9 @@ import { getContainer, type ContainerDefinition } from '../catalogue';
 import type {
   BatchOperation,
   BatchResponse,
+  BulkOperation,
+  BulkOptions,
+  BulkResponse,
   CallOptions,
   DocumentBody,
   DocumentStore,
@@ -26,6 +29,7 @@ import type {
 import { AppError } from '../../errors/appError';
 import { invalidStoreRequest } from '../../errors/storeErrors';
 import { batchSucceeded, toBatchResult, toSdkBatch } from './batchOperations';
+import { BulkOutageError, runCosmosBulk } from './cosmosBulk';
 import {
   leaseCosmosClient,
   type CosmosClientDependencies,
@@ -315,6 +319,24 @@ export class CosmosDocumentStore implements DocumentStore {
         chargeFromHeaders(response.headers) ?? raw.reduce((sum, r) => sum + (r.requestCharge ?? 0), 0);
       const done = results.filter((r) => r.statusCode >= 200 && r.statusCode < 300).length;
       return { succeeded, results, stats: timer.stats(charge, done) };
+    });
+  }
+
+  /**
+   * Many operations across partitions (see cosmosBulk.ts): per-item results, throttling backed off per
+   * item; throws only when the call as a whole fails (unknown container, no operation reached Cosmos DB).
+   */
+  bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse> {
+    return this.run('bulk', container, undefined, async (c, definition) => {
+      if (!Array.isArray(operations)) {
+        throw invalidStoreRequest('Bulk operations must be an array.', 'INVALID_BULK');
+      }
+      try {
+        return await runCosmosBulk(c, definition, operations, options);
+      } catch (error) {
+        // The outage's own error, so the mapper sees the status or network code that describes it.
+        throw error instanceof BulkOutageError ? error.cause : error;
+      }
     });
   }
 

@@ -6,6 +6,10 @@ import type {
   BatchOperation,
   BatchOperationResult,
   BatchResponse,
+  BulkOperation,
+  BulkOperationResult,
+  BulkOptions,
+  BulkResponse,
   DocumentBody,
   DocumentStore,
   OperationStats,
@@ -30,6 +34,7 @@ import {
   preconditionFailed,
 } from '../../errors/storeErrors';
 import { runCosmosSql } from './cosmosSqlEngine';
+import { runLocalBulk, type LocalBulkCore } from './localBulk';
 import { patchDocument } from './patchDocument';
 import { pointReadCharge, queryCharge, writeCharge } from './requestChargeModel';
 import { ParsedPartitionCache } from './parsedPartitionCache';
@@ -314,6 +319,23 @@ export class LocalDocumentStore implements DocumentStore {
     return { succeeded: true, results, stats: stats(started, charge, results.length) };
   }
 
+  /** Many operations across partitions, one transaction per chunk (see localBulk.ts); signals honoured between chunks. */
+  async bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse> {
+    const definition = getContainer(container);
+    if (!Array.isArray(operations)) {
+      throw invalidStoreRequest('Bulk operations must be an array.', 'INVALID_BULK');
+    }
+    return runLocalBulk(this.bulkCore, definition, operations, options);
+  }
+
+  // The bulk engine's view of this store: the very transaction and write paths the single calls use.
+  private readonly bulkCore: LocalBulkCore = {
+    transaction: (work) => this.transaction(work),
+    // Called inside a transaction, better-sqlite3 runs a transaction function as a SAVEPOINT.
+    savepoint: (work) => this.db.transaction(work)(),
+    apply: (definition, operation) => this.bulkOperationSync(definition, operation),
+  };
+
   async checkHealth(): Promise<StoreHealth> {
     const started = performance.now();
     try {
@@ -478,6 +500,15 @@ export class LocalDocumentStore implements DocumentStore {
     // The id and partition key are protected, so the patched document stays at the same address.
     const patched = patchDocument(current, operations, ['/id', container.partitionKey.paths[0]]);
     return this.overwrite(this.prepare(container, patched), existing);
+  }
+
+  private bulkOperationSync(
+    container: ContainerDefinition,
+    operation: BulkOperation,
+  ): { result: BulkOperationResult; requestCharge: number } {
+    // A bulk operation is a batch operation that names its own partition.
+    const { partitionKey, ...batchOperation } = operation;
+    return this.batchOperationSync(container, partitionKey, batchOperation);
   }
 
   private batchOperationSync(
