@@ -1,10 +1,13 @@
 import type { Settings } from '../config/settings';
 import { getSettings } from '../config/settings';
 import type { DocumentStore } from './documentStore';
+import { CachingDocumentStore } from '../cache/cachingDocumentStore';
 import { createJsonLogger } from '../telemetry/logger';
+import { InstrumentedDocumentStore } from '../usage/instrumentedDocumentStore';
+import { getUsageServices } from '../usage/usageServices';
 
 /** Builds the adapter the settings choose. There is no fallback: a cosmos store that fails stays failed. */
-export async function createDocumentStore(settings: Settings): Promise<DocumentStore> {
+async function createAdapter(settings: Settings): Promise<DocumentStore> {
   // Each adapter is loaded only when chosen, so a local run never loads the Cosmos SDK and vice versa.
   if (settings.dataBackend === 'cosmos') {
     const { CosmosDocumentStore } = await import('./cosmos/cosmosDocumentStore');
@@ -18,6 +21,26 @@ export async function createDocumentStore(settings: Settings): Promise<DocumentS
   }
   const { LocalDocumentStore } = await import('./local/localDocumentStore');
   return new LocalDocumentStore({ dataDir: settings.dataDir, sync: settings.localStore.sync });
+}
+
+/**
+ * The store the app uses: the adapter, every call recorded (RU, duration, items per query shape, index
+ * advice sampled) with the totals flushed to the usage container, and repeated partition-scoped queries
+ * answered from the query cache. Request path: repository -> cache -> usage recording -> resilience -> adapter.
+ */
+export async function createDocumentStore(settings: Settings): Promise<DocumentStore> {
+  const usage = getUsageServices(settings);
+  const instrumented = new InstrumentedDocumentStore(
+    await createAdapter(settings),
+    usage.recorder,
+    usage.advisor,
+    {
+      intervalMs: settings.usage.flushIntervalMs,
+      instanceId: usage.instanceId,
+      log: createJsonLogger(settings.logLevel),
+    },
+  );
+  return new CachingDocumentStore(instrumented, usage.cache, usage.recorder);
 }
 
 // The store object lives as long as the process (its client, its circuit breaker); only its

@@ -6,6 +6,7 @@ import type {
   RequestOptions,
   SqlQuerySpec,
 } from '@azure/cosmos';
+import { parseIndexMetrics } from './indexMetrics';
 import { getContainer, type ContainerDefinition } from '../catalogue';
 import type {
   BatchOperation,
@@ -82,6 +83,16 @@ function idOf(document: unknown): string | undefined {
   const id =
     typeof document === 'object' && document !== null ? (document as { id?: unknown }).id : undefined;
   return typeof id === 'string' ? id : undefined;
+}
+
+// The SDK's indexMetrics getter decodes a header that is only there when it was asked for.
+function indexMetricsOf(
+  options: QueryOptions,
+  read: () => string | undefined,
+): Pick<QueryPage<unknown>, 'indexMetrics'> {
+  if (!options.populateIndexMetrics) return {};
+  const metrics = parseIndexMetrics(read());
+  return metrics ? { indexMetrics: metrics } : {};
 }
 
 /** The DocumentStore adapter over Azure Cosmos DB (NoSQL API) with the one process-wide CosmosClient. */
@@ -274,6 +285,7 @@ export class CosmosDocumentStore implements DocumentStore {
       if (maxItemCount !== undefined) feed.maxItemCount = maxItemCount;
       if (continuationToken) feed.continuationToken = continuationToken;
       if (signal) feed.abortSignal = signal;
+      if (options.populateIndexMetrics) feed.populateIndexMetrics = true;
       const spec: SqlQuerySpec = { query: query.query, parameters: query.parameters ?? [] };
       const iterator = c.items.query<T>(spec, feed);
 
@@ -283,6 +295,7 @@ export class CosmosDocumentStore implements DocumentStore {
           items: all.resources,
           continuationToken: null,
           stats: timer.stats(all.requestCharge, all.resources.length),
+          ...indexMetricsOf(options, () => all.indexMetrics),
         };
       }
       const page = await iterator.fetchNext();
@@ -298,6 +311,7 @@ export class CosmosDocumentStore implements DocumentStore {
         items: page.resources,
         continuationToken: next,
         stats: timer.stats(page.requestCharge, page.resources.length),
+        ...indexMetricsOf(options, () => page.indexMetrics),
       };
     });
   }
