@@ -30,7 +30,12 @@ import type {
 import { AppError } from '../../errors/appError';
 import { invalidStoreRequest } from '../../errors/storeErrors';
 import { batchSucceeded, toBatchResult, toSdkBatch } from './batchOperations';
-import { BulkOutageError, runCosmosBulk } from './cosmosBulk';
+import {
+  BulkOutageError,
+  DEFAULT_COSMOS_BULK_POLICY,
+  runCosmosBulk,
+  type CosmosBulkPolicy,
+} from './cosmosBulk';
 import {
   leaseCosmosClient,
   type CosmosClientDependencies,
@@ -103,11 +108,14 @@ export class CosmosDocumentStore implements DocumentStore {
   // container per store, reused by every call.
   private readonly containers = new Map<string, Container>();
   private disposed = false;
+  private readonly bulkPolicy: CosmosBulkPolicy;
 
   constructor(
     private readonly settings: CosmosSettings,
     dependencies: CosmosClientDependencies = {},
+    bulkPolicy: Partial<CosmosBulkPolicy> = {},
   ) {
+    this.bulkPolicy = { ...DEFAULT_COSMOS_BULK_POLICY, ...bulkPolicy };
     if (!settings.endpoint) {
       throw new AppError('The Cosmos DB store needs COSMOS_ENDPOINT.', {
         code: 'STORE_NOT_CONFIGURED',
@@ -346,7 +354,7 @@ export class CosmosDocumentStore implements DocumentStore {
         throw invalidStoreRequest('Bulk operations must be an array.', 'INVALID_BULK');
       }
       try {
-        return await runCosmosBulk(c, definition, operations, options);
+        return await runCosmosBulk(c, definition, operations, options, this.bulkPolicy);
       } catch (error) {
         // The outage's own error, so the mapper sees the status or network code that describes it.
         throw error instanceof BulkOutageError ? error.cause : error;
