@@ -167,7 +167,12 @@ export interface BulkOperationResult {
 export interface BulkResponse {
   /** One result per operation, in input order. */
   results: BulkOperationResult[];
-  /** Totals over every request the bulk call made; throttled counts the 429s it met (and backed off from). */
+  /**
+   * Totals over the bulk call: requestCharge summed over its operations and batches, itemCount the
+   * operations that succeeded. throttled counts the throttled (429) answers the adapter saw, each request
+   * once, including the SDK's own retries of point requests and batches; the SDK's bulk executor retries a
+   * throttled operation without leaving any record, so on that path only 429s outliving its retries count.
+   */
   stats: OperationStats & { throttled: number };
 }
 
@@ -259,7 +264,9 @@ export interface DocumentStore {
 
   /**
    * Runs many operations across partitions, grouped by partition, with one result per operation (partial
-   * failures are reported per item, never thrown). Throttled operations are retried with back-off.
+   * failures, invalid operations included, are reported per item, never thrown). Throttled operations are
+   * retried with back-off, then reported 429 THROTTLED. Throws only when the call as a whole fails: an
+   * unknown container, or a store that gave a verdict on no operation at all (an outage).
    */
   bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse>;
 
