@@ -4,7 +4,7 @@ import type { DocumentStore } from './documentStore';
 import { CachingDocumentStore } from '../cache/cachingDocumentStore';
 import { createJsonLogger } from '../telemetry/logger';
 import { InstrumentedDocumentStore } from '../usage/instrumentedDocumentStore';
-import { getUsageServices } from '../usage/usageServices';
+import { getUsageServices, resetUsageServices } from '../usage/usageServices';
 
 /** Builds the adapter the settings choose. There is no fallback: a cosmos store that fails stays failed. */
 async function createAdapter(settings: Settings): Promise<DocumentStore> {
@@ -79,6 +79,9 @@ export async function disposeDocumentStore(): Promise<void> {
   // Creation does no I/O on the network, so this never waits on a backend that does not answer.
   const store = await current?.catch(() => undefined);
   await store?.dispose();
+  // The next process store (a runner restarted in the same process, as tests do) starts with fresh
+  // counters, an empty cache and the settings of that moment.
+  resetUsageServices();
 }
 
 /** Opens the process store ahead of the first request (start-up verification); resolves to the failure, if any. */

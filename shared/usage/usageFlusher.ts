@@ -12,6 +12,15 @@ export function newInstanceId(): string {
   return `${host}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
 
+// The flushers of the stores open in this process, so a report can write this instance's latest
+// figures before reading everyone's.
+const active = new Set<UsageFlusher>();
+
+/** Flushes every started flusher of this process now (before a report reads the usage container). */
+export async function flushActiveUsage(): Promise<void> {
+  await Promise.all([...active].map((flusher) => flusher.flush()));
+}
+
 /**
  * Writes the recorder's totals to the usage container every interval and when stopped. A flush upserts
  * the instance's document of each day held in memory; a day that has ended is forgotten once flushed.
@@ -36,6 +45,7 @@ export class UsageFlusher {
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush(), this.options.intervalMs);
     this.timer.unref();
+    active.add(this);
   }
 
   /** Writes every held day now; flushes never overlap, and a failure is logged, not thrown. */
@@ -48,6 +58,7 @@ export class UsageFlusher {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    active.delete(this);
     await this.flush();
   }
 

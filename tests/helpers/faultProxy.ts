@@ -67,6 +67,14 @@ export type Fault =
       kind: 'latency';
       ms: number | { min: number; max: number };
       phase?: 'beforeForward' | 'beforeAnswer';
+    }
+  | {
+      /**
+       * Add headers to the server's answer: what a real account sends and the test server does not (index
+       * metrics, for one).
+       */
+      kind: 'headers';
+      headers: Readonly<Record<string, string>>;
     };
 
 /** A fault, the requests it applies to, and how often. */
@@ -506,14 +514,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     let latencyBeforeForward = 0;
     let latencyBeforeAnswer = 0;
     let outcome: Extract<Fault, { kind: 'status' | 'reset' }> | undefined;
+    const extraHeaders: Record<string, string> = {};
     for (const slot of rules) {
       if (slot.removed || (slot.rule.times !== undefined && slot.fired >= slot.rule.times)) continue;
       if (!matches(slot.rule.match, entry)) continue;
       const { fault, probability = 1 } = slot.rule;
-      if (fault.kind !== 'latency' && outcome) continue;
+      if (fault.kind !== 'latency' && fault.kind !== 'headers' && outcome) continue;
       if (probability < 1 && random() >= probability) continue;
       slot.fired += 1;
-      if (fault.kind === 'latency') {
+      if (fault.kind === 'headers') {
+        Object.assign(extraHeaders, fault.headers);
+        entry.events.push(`headers:${Object.keys(fault.headers).join(',')}`);
+      } else if (fault.kind === 'latency') {
         const ms =
           typeof fault.ms === 'number'
             ? fault.ms
@@ -574,6 +586,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     for (const [name, value] of Object.entries(upstream.headers)) {
       if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
     }
+    Object.assign(headers, extraHeaders);
     headers['content-length'] = responseBody.length;
     entry.answeredStatus = upstream.status;
     stats.answered += 1;

@@ -45,6 +45,16 @@ export function parseIndexMetrics(text: string | undefined): IndexMetrics | unde
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Raw;
+  // The SDK answers "{}" when the server sent no metrics: that is "unknown", not "no index would help".
+  const layouts = [
+    'UtilizedIndexes',
+    'PotentialIndexes',
+    'UtilizedSingleIndexes',
+    'PotentialSingleIndexes',
+    'UtilizedCompositeIndexes',
+    'PotentialCompositeIndexes',
+  ];
+  if (!layouts.some((name) => name in r)) return undefined;
   if (typeof r.UtilizedIndexes === 'object' || typeof r.PotentialIndexes === 'object') {
     const utilized = (r.UtilizedIndexes ?? {}) as Raw;
     const potential = (r.PotentialIndexes ?? {}) as Raw;
