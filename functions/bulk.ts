@@ -12,7 +12,7 @@ import { withoutServerFields } from '../shared/models/common';
 import { FitnessCreate, fitnessDocument } from '../shared/models/fitness';
 import { ProjectCreate } from '../shared/models/project';
 import { TaskCreate, taskDocument } from '../shared/models/task';
-import { createInBatches, idsAmong } from '../shared/repositories/bulkWriter';
+import { createMany, idsAmong } from '../shared/repositories/bulkWriter';
 import { httpFunction, type FunctionDefinition } from './functionDefinition';
 
 /** One valid item, ready to store. */
@@ -147,7 +147,7 @@ async function bulkCreate(context: RouteContext) {
     return true;
   });
 
-  const outcomes = await createInBatches(
+  const outcomes = await createMany(
     store,
     entity.container,
     principal.userId,

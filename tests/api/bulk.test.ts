@@ -1,22 +1,15 @@
 // POST /api/bulk/{entity} end to end over real HTTP, on the local store and on the Cosmos adapter against
-// the test server; then the batch writer itself on both, with conflicts that appear only at write time.
+// the test server; then the bulk writer itself on both, with conflicts that appear only at write time.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
-import type {
-  BatchOperation,
-  DocumentBody,
-  DocumentStore,
-  PartitionKeyValue,
-  SqlQuery,
-  QueryOptions,
-} from '../../shared/data/documentStore';
+import type { DocumentBody, DocumentStore } from '../../shared/data/documentStore';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import { AppError } from '../../shared/errors/appError';
 import { getDocumentStore } from '../../shared/data/storeFactory';
-import { createInBatches } from '../../shared/repositories/bulkWriter';
+import { createMany } from '../../shared/repositories/bulkWriter';
 import { testCosmosEndpoint, testCosmosSettings } from '../helpers/cosmosTestSettings';
 import { startApi, type ApiClient, type ApiUnderTest, type Body } from './apiHarness';
 
@@ -252,12 +245,12 @@ describe.each(adapters)('POST /api/bulk/{entity} on the %s', (_name, env) => {
   });
 });
 
-// The writer on its own: conflicts that the existence check cannot see (a concurrent writer creates the
-// ids between the check and the batch), so batches really fail and are retried.
+// The writer on its own: conflicts that only the write itself finds (no existence query runs first), and a
+// store that refuses the whole call.
 describe.each([
-  ['local store (atomic batches)', 'local'],
-  ['cosmos adapter on the test server (batches NOT atomic)', 'cosmos'],
-] as const)('createInBatches on the %s', (_name, backend) => {
+  ['local store', 'local'],
+  ['cosmos adapter on the test server', 'cosmos'],
+] as const)('createMany on the %s', (_name, backend) => {
   let store: DocumentStore;
   let dataDir: string | undefined;
   beforeAll(async () => {
@@ -283,57 +276,42 @@ describe.each([
     updatedAt: '2026-01-01T00:00:00.000Z',
   });
 
-  /** The store, with the existence check blind (as if the conflicting ids were created right after it) and batches counted. */
-  function racing(inner: DocumentStore, batches: BatchOperation[][], failBatch?: number): DocumentStore {
+  /** The store with its calls counted by method; `failBulk` makes bulk calls fail as a whole (503). */
+  function counted(inner: DocumentStore, calls: Map<string, number>, failBulk = false): DocumentStore {
     return new Proxy(inner, {
       get(target, property) {
-        if (property === 'query') {
-          return async (container: string, query: SqlQuery, options?: QueryOptions) =>
-            query.query.includes('ARRAY_CONTAINS')
-              ? {
-                  items: [],
-                  continuationToken: null,
-                  stats: { requestCharge: 0, durationMs: 0, itemCount: 0 },
-                }
-              : target.query(container, query, options);
-        }
-        if (property === 'batch') {
-          return async (container: string, pk: PartitionKeyValue, operations: BatchOperation[]) => {
-            batches.push(operations);
-            if (batches.length === failBatch) {
-              throw new AppError('Cosmos DB is unavailable.', {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
+          if (property === 'bulk' && failBulk) {
+            return Promise.reject(
+              new AppError('Cosmos DB is unavailable.', {
                 code: 'SERVICE_UNAVAILABLE',
                 category: 'CONNECTION',
                 status: 503,
-              });
-            }
-            return target.batch(container, pk, operations);
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+              }),
+            );
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
       },
     });
   }
 
-  test('a failed batch is retried without its failing operation; nothing is written twice or reported wrongly', async () => {
+  test('conflicts anywhere are 409 for their own item; one bulk call, nothing written twice or reported wrongly', async () => {
     const userId = `w-${randomUUID()}`;
     const conflicting = [3, 57, 99, 140];
     for (const i of conflicting) await store.create('projects', project(userId, `x-${i}`, 'Earlier'));
     const documents = Array.from({ length: 150 }, (_, i) => project(userId, `x-${i}`, `Bulk ${i}`));
-    const batches: BatchOperation[][] = [];
+    const calls = new Map<string, number>();
 
-    const outcomes = await createInBatches(racing(store, batches), 'projects', userId, documents);
+    const outcomes = await createMany(counted(store, calls), 'projects', userId, documents);
 
     expect(
       outcomes.map((o, i) => (o.status === 201 ? undefined : [i, o.status, o.code])).filter(Boolean),
     ).toEqual(conflicting.map((i) => [i, 409, 'CONFLICT']));
-    // One batch per conflict in the first chunk of 100 plus the final one, and the same for the second chunk.
-    expect(batches.map((b) => b.length)).toEqual(
-      backend === 'local'
-        ? [100, 99, 98, 97, 50, 49] // all or nothing: each retry resends every operation but the culprit
-        : [100, 96, 42, 50, 9], // the test server kept what came before the culprit: only the rest goes again
-    );
+    expect(Object.fromEntries(calls)).toEqual({ bulk: 1 });
     const stored = await store.query<{ id: string; name: string; _etag: string }>(
       'projects',
       {
@@ -351,15 +329,11 @@ describe.each([
     });
   });
 
-  test('a batch the store refuses as a whole fails only its own items; the other batches are written', async () => {
+  test('a bulk call the store refuses as a whole gives every item that status and throws nothing', async () => {
     const userId = `w-${randomUUID()}`;
     const documents = Array.from({ length: 250 }, (_, i) => project(userId, `y-${i}`));
-    const outcomes = await createInBatches(racing(store, [], 2), 'projects', userId, documents);
-    const statuses = outcomes.map((o) => o.status);
-    expect(statuses.slice(0, 100).every((s) => s === 201)).toBe(true);
-    expect(outcomes.slice(100, 200).every((o) => o.status === 503 && o.code === 'SERVICE_UNAVAILABLE')).toBe(
-      true,
-    );
-    expect(statuses.slice(200).every((s) => s === 201)).toBe(true);
+    const outcomes = await createMany(counted(store, new Map(), true), 'projects', userId, documents);
+    expect(outcomes).toHaveLength(250);
+    expect(outcomes.every((o) => o.status === 503 && o.code === 'SERVICE_UNAVAILABLE')).toBe(true);
   });
 });
