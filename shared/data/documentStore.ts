@@ -29,6 +29,8 @@ export interface OperationStats {
   requestCharge: number;
   durationMs: number;
   itemCount: number;
+  /** Throttled (429) responses the call met and the SDK retried by itself; absent when none. */
+  throttled?: number;
 }
 
 export interface StoreResponse<T> {

@@ -174,7 +174,7 @@ export async function buildCostReport(input: CostReportInput): Promise<CostRepor
       ...estimates,
       mode,
       periodUsd,
-      projected30DaysUsd: days > 0 ? round((periodUsd / days) * 30, 4) : 0,
+      projected30DaysUsd: days > 0 ? round((periodUsd / days) * 30, 6) : 0,
     },
     throughputAdvice: throughputAdvice(settings.throughput, profile, estimates),
     indexAdvice: {

@@ -3,7 +3,8 @@ import type { CostReport } from './costReport';
 const number = (value: number, digits = 2) =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 const percent = (share: number) => `${number(share * 100, 1)}%`;
-const dollars = (value: number) => `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+const dollars = (value: number) =>
+  `$${value < 0.01 ? value.toFixed(6) : value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
 // Query text goes into a table cell: pipes would end the cell, backticks the code span.
 const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 

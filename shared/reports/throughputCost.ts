@@ -30,7 +30,8 @@ export interface CostEstimates {
 }
 
 const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
-const usd = (value: number) => Math.round(value * 10_000) / 10_000;
+// Six decimals: a quiet day on serverless costs fractions of a cent, and it should not read as zero.
+const usd = (value: number) => Math.round(value * 1_000_000) / 1_000_000;
 
 /** Peaks per minute and per hour from per-minute RU totals (epoch ms of the minute -> RU). */
 export function throughputProfile(minuteRu: Map<number, number>, from: Date, to: Date): ThroughputProfile {

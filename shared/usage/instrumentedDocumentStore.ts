@@ -26,9 +26,6 @@ import { UsageFlusher } from './usageFlusher';
 import type { UsageRecorder } from './usageRecorder';
 import type { UsageOperation } from './usageRow';
 
-/** Stats some adapters add: how many throttled (429) responses the call met on its way. */
-type StatsWithThrottles = OperationStats & { throttled?: number };
-
 function outcomeOf(error: unknown): string {
   return isAppError(error) ? error.code : 'INTERNAL_ERROR';
 }
@@ -176,7 +173,7 @@ export class InstrumentedDocumentStore implements DocumentStore {
     const started = performance.now();
     try {
       const result = await call();
-      const stats: StatsWithThrottles = result.stats;
+      const stats = result.stats;
       this.recorder.record({
         container,
         operation,

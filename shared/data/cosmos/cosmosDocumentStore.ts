@@ -185,7 +185,7 @@ export class CosmosDocumentStore implements DocumentStore {
       assertValidId(id);
       const response = await c.item(id, partitionKey).read<StoredDocument<T>>(callOptions(options));
       const resource = response.statusCode === 404 ? undefined : response.resource;
-      return { resource, stats: timer.stats(response.requestCharge, resource ? 1 : 0) };
+      return { resource, stats: timer.stats(response.requestCharge, resource ? 1 : 0, response.diagnostics) };
     });
   }
 
@@ -204,7 +204,7 @@ export class CosmosDocumentStore implements DocumentStore {
         ...callOptions(options),
       });
       const resource = requireResource(response.resource, 'create') as unknown as StoredDocument<T>;
-      return { resource, stats: timer.stats(response.requestCharge, 1) };
+      return { resource, stats: timer.stats(response.requestCharge, 1, response.diagnostics) };
     });
   }
 
@@ -222,7 +222,7 @@ export class CosmosDocumentStore implements DocumentStore {
         ...accessCondition(options),
       });
       const resource = requireResource(response.resource, 'upsert') as unknown as StoredDocument<T>;
-      return { resource, stats: timer.stats(response.requestCharge, 1) };
+      return { resource, stats: timer.stats(response.requestCharge, 1, response.diagnostics) };
     });
   }
 
@@ -238,7 +238,7 @@ export class CosmosDocumentStore implements DocumentStore {
         .item(body.id, partitionKeyOf(definition, body))
         .replace(body, accessCondition(options));
       const resource = requireResource(response.resource, 'replace') as unknown as StoredDocument<T>;
-      return { resource, stats: timer.stats(response.requestCharge, 1) };
+      return { resource, stats: timer.stats(response.requestCharge, 1, response.diagnostics) };
     });
   }
 
@@ -252,7 +252,7 @@ export class CosmosDocumentStore implements DocumentStore {
     return this.run('delete', container, id, async (c, _definition, timer) => {
       assertValidId(id);
       const response = await c.item(id, partitionKey).delete(accessCondition(options));
-      return { resource: undefined, stats: timer.stats(response.requestCharge, 1) };
+      return { resource: undefined, stats: timer.stats(response.requestCharge, 1, response.diagnostics) };
     });
   }
 
@@ -269,7 +269,7 @@ export class CosmosDocumentStore implements DocumentStore {
       const body = toSdkPatch(definition, operations);
       const response = await c.item(id, partitionKey).patch(body, accessCondition(options));
       const resource = requireResource(response.resource, 'patch') as unknown as StoredDocument<T>;
-      return { resource, stats: timer.stats(response.requestCharge, 1) };
+      return { resource, stats: timer.stats(response.requestCharge, 1, response.diagnostics) };
     });
   }
 
@@ -302,7 +302,7 @@ export class CosmosDocumentStore implements DocumentStore {
         return {
           items: all.resources,
           continuationToken: null,
-          stats: timer.stats(all.requestCharge, all.resources.length),
+          stats: timer.stats(all.requestCharge, all.resources.length, all.diagnostics),
           ...indexMetricsOf(options, () => all.indexMetrics),
         };
       }
@@ -318,7 +318,7 @@ export class CosmosDocumentStore implements DocumentStore {
       return {
         items: page.resources,
         continuationToken: next,
-        stats: timer.stats(page.requestCharge, page.resources.length),
+        stats: timer.stats(page.requestCharge, page.resources.length, page.diagnostics),
         ...indexMetricsOf(options, () => page.indexMetrics),
       };
     });
