@@ -1,4 +1,4 @@
-/** Stops the Cosmos test server started by globalSetup. */
+/** Stops the Cosmos test server and the Azurite started by globalSetup. */
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__cosmosTestServer?.stop();
+  await Promise.all([globalThis.__cosmosTestServer?.stop(), globalThis.__testAzurite?.stop()]);
 }
