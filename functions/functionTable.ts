@@ -6,6 +6,7 @@ import { meFunctions } from './me';
 import { openApiFunctions } from './openapi';
 import { fitnessFunctions } from './fitness';
 import { projectFunctions } from './projects';
+import { reportFunctions } from './reports';
 import { taskFunctions } from './tasks';
 
 /** Every function of the app: the Functions host registers this table (index.ts) and the local runner serves it. */
@@ -17,6 +18,7 @@ export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
     ...fitnessFunctions(),
     ...meFunctions(),
     ...bulkFunctions(),
+    ...reportFunctions(),
     ...openApiFunctions(),
   ];
 }

@@ -2,6 +2,7 @@ import type { HttpResponseInit, InvocationContext, Timer } from '@azure/function
 import type { Settings } from '../shared/config/settings';
 import { checkHealth } from '../shared/health/checkHealth';
 import { HealthReportSchema } from '../shared/openapi/healthReport';
+import { storeHealthReport } from '../shared/reports/healthReport';
 import { invocationLogger } from '../shared/telemetry/logger';
 import type { FunctionDefinition } from './functionDefinition';
 
@@ -15,13 +16,18 @@ async function getHealth(): Promise<HttpResponseInit> {
   };
 }
 
-/** The scheduled health check: the same check as GET /api/health, logged. */
+/**
+ * The scheduled health check: the same check as GET /api/health, logged, then stored as a health report
+ * (GET /api/reports/health/latest). The result is logged first, so a storage failure (logged, never
+ * thrown) cannot hide it.
+ */
 async function runHealthCheck(_timer: Timer, context: InvocationContext): Promise<void> {
   const report = await checkHealth();
   const log = invocationLogger(context);
   const properties = { status: report.status, backend: report.backend, latencyMs: report.latencyMs };
   if (report.status === 'healthy') log.info('health check', properties);
   else log.warn('health check', { ...properties, checks: report.checks });
+  await storeHealthReport(report, new Date(), log);
 }
 
 /** The health route and timer. */

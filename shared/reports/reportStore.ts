@@ -108,7 +108,7 @@ export class ReportStore {
 
   /**
    * Stores a report: `json` (any JSON value) and its Markdown rendering, under the name `at` gives
-   * (cost: the UTC day it covers; health: to the second). Saving the same name again replaces it.
+   * (cost: its UTC day, one report a day; health: to the second). Saving the same name again replaces it.
    * Invalid input is a TypeError/RangeError before anything is written.
    */
   async save(kind: ReportKind, at: Date, json: unknown, markdown: string): Promise<SavedReport> {
@@ -250,7 +250,8 @@ export function getReportStore(settings: Settings = getSettings()): ReportStore 
 
 /**
  * Stores a report in this process's report store (see ReportStore.save): the JSON, and its Markdown
- * rendering. For a cost report `at` is the day it covers; for a health report, when it was made.
+ * rendering. `at` names it: a cost report by its UTC day (a rerun that day replaces it), a health report
+ * to the second.
  */
 export function saveReport(
   kind: ReportKind,

@@ -37,7 +37,7 @@ export function isReportKind(value: unknown): value is ReportKind {
 }
 
 /**
- * A report's blob name without extension: "cost/2026-11-27" (the UTC day a cost report covers; one per
+ * A report's blob name without extension: "cost/2026-11-27" (the UTC day of `at`: one cost report per
  * day, a rerun replaces it) or "health/2026-11-27T09-45-00Z" (UTC, to the second; ":" is left out because
  * it is awkward in URLs and file names).
  */
