@@ -331,8 +331,6 @@ export class LocalDocumentStore implements DocumentStore {
   // The bulk engine's view of this store: the very transaction and write paths the single calls use.
   private readonly bulkCore: LocalBulkCore = {
     transaction: (work) => this.transaction(work),
-    // Called inside a transaction, better-sqlite3 runs a transaction function as a SAVEPOINT.
-    savepoint: (work) => this.db.transaction(work)(),
     apply: (definition, operation) => this.bulkOperationSync(definition, operation),
   };
 
