@@ -1,0 +1,120 @@
+// Runs the built command-line tools (dist/tools/*/main.js, built by jest's globalSetup) as child processes,
+// the way `npm run migrate` / `npm run seed` run them, with a clean environment plus what a test sets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DocumentStore, StoredDocument } from '../../shared/data/documentStore';
+import { testCosmosEndpoint } from '../helpers/cosmosTestSettings';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+// Settings the child must not inherit from the test environment.
+const INHERITED_SETTING =
+  /^(COSMOS_|DATA_|AUTH_|LOCAL_STORE_|HEALTH_CHECK_|KEY_VAULT_|WEBSITE_|APPLICATIONINSIGHTS_|AzureWebJobs|STORE_|USAGE_|QUERY_CACHE_|INDEX_METRICS_|COST_|JWT_)|^(PORT|LOG_LEVEL)$/;
+
+/** A tool started as a child process. */
+export interface ToolProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<ToolExit>;
+}
+
+export interface ToolExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts dist/tools/<tool>/main.js with these arguments and a clean environment plus `env`. */
+export function spawnTool(
+  tool: 'migrate' | 'seed',
+  args: string[],
+  env: Record<string, string>,
+): ToolProcess {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !INHERITED_SETTING.test(name)),
+  );
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'tools', tool, 'main.js'), ...args], {
+    cwd: repoRoot,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<ToolExit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Runs a tool to its end. */
+export function runTool(
+  tool: 'migrate' | 'seed',
+  args: string[],
+  env: Record<string, string>,
+): Promise<ToolExit> {
+  return spawnTool(tool, args, env).exited;
+}
+
+/** Kills every tool process a test left running (afterAll). */
+export function killTools(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** The environment that points the Cosmos side at the test server, one database per test. */
+export function cosmosEnv(database: string): Record<string, string> {
+  return {
+    COSMOS_ENDPOINT: testCosmosEndpoint(),
+    COSMOS_KEY: 'test-key',
+    COSMOS_ALLOW_INSECURE_TLS: 'true',
+    COSMOS_DATABASE: database,
+    // Without this the Cosmos endpoint would make the app's own backend cosmos; the tools pick sides by flag.
+    DATA_BACKEND: 'local',
+  };
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory, removed by removeTempDirs(). */
+export function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory makeTempDir() created. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls until probe returns a value, or fails after timeoutMs naming what it waited for. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Every document of a container, read in one query. */
+export async function readAll(store: DocumentStore, container: string): Promise<StoredDocument[]> {
+  return (await store.query<StoredDocument>(container, { query: 'SELECT * FROM c' })).items;
+}
+
+/** A document without the fields the store maintains. */
+export function userFields(document: StoredDocument): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !key.startsWith('_')));
+}
