@@ -81,22 +81,29 @@ export function invalidBulkOperation(
         'INVALID_PARTITION_KEY',
       );
     }
-    if ('id' in operation) assertValidId(operation.id);
-    if ('resourceBody' in operation) {
-      const body = operation.resourceBody;
+    if (operation.operationType !== 'Create' && operation.operationType !== 'Upsert') {
+      assertValidId(operation.id);
+    }
+    if (
+      operation.operationType === 'Create' ||
+      operation.operationType === 'Upsert' ||
+      operation.operationType === 'Replace'
+    ) {
+      const body = operation.resourceBody as unknown;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw invalidStoreRequest('A bulk operation body must be a JSON object.', 'INVALID_BULK_OPERATION');
       }
-      assertValidId(body.id);
-      if (!samePartition(partitionKeyOf(definition, body), operation.partitionKey)) {
+      const document = body as DocumentBody;
+      assertValidId(document.id);
+      if (!samePartition(partitionKeyOf(definition, document), operation.partitionKey)) {
         throw invalidStoreRequest(
-          `Document '${body.id}' belongs to another partition than the operation's partitionKey.`,
+          `Document '${document.id}' belongs to another partition than the operation's partitionKey.`,
           'PARTITION_KEY_MISMATCH',
         );
       }
-      if (operation.operationType === 'Replace' && body.id !== operation.id) {
+      if (operation.operationType === 'Replace' && document.id !== operation.id) {
         throw invalidStoreRequest(
-          `Replace of '${operation.id}' was given a body with id '${body.id}'.`,
+          `Replace of '${operation.id}' was given a body with id '${document.id}'.`,
           'ID_MISMATCH',
         );
       }

@@ -197,6 +197,34 @@ export function describeBulkContract(
       expect(await countIn(other)).toBe(1);
     });
 
+    test('invalid operations are 400 for their own item, with the reason as code', async () => {
+      const user = userOf(0);
+      const ok = task(user);
+      const operations = [
+        { operationType: 'Create', partitionKey: user } as unknown as BulkOperation,
+        { operationType: 'Patch', partitionKey: user, id: 'x' } as unknown as BulkOperation,
+        { operationType: 'Read', partitionKey: user, id: '' },
+        { operationType: 'Read', id: 'x' } as unknown as BulkOperation,
+        {
+          operationType: 'Replace',
+          partitionKey: user,
+          id: 'one',
+          resourceBody: task(user, { id: 'another' }),
+        },
+        create(ok),
+      ] satisfies BulkOperation[];
+      const response = await store.bulk('tasks', operations);
+      expect(response.results.map((r) => [r.statusCode, r.code])).toEqual([
+        [400, 'INVALID_BULK_OPERATION'],
+        [400, 'INVALID_BULK_OPERATION'],
+        [400, 'INVALID_ID'],
+        [400, 'INVALID_PARTITION_KEY'],
+        [400, 'ID_MISMATCH'],
+        [201, undefined],
+      ]);
+      expect(await countIn(user)).toBe(1);
+    });
+
     test('more than 100 operations in one partition, and the same ids again: every one 409', async () => {
       const user = userOf(0);
       const docs = Array.from({ length: 250 }, (_, n) => task(user, { id: `p-${n}`, n }));
