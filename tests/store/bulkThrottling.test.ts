@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { loadSettings } from '../../shared/config/settings';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { BulkOperation, DocumentStore } from '../../shared/data/documentStore';
-import { ResilientDocumentStore } from '../../shared/resilience/resilientDocumentStore';
-import { createJsonLogger } from '../../shared/telemetry/logger';
 import { testCosmosEndpoint, testCosmosSettings, testCosmosSettingsAt } from '../helpers/cosmosTestSettings';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 
-// The Cosmos bulk engine under throttling and outages, through the real SDK and the fault proxy in front
+// The Cosmos bulk engine under throttling, through the real SDK and the fault proxy in front
 // of the real test server. The proxy answers a seeded share of requests 429 + x-ms-retry-after-ms *before*
 // forwarding them (the server never sees a throttled request), so "every operation landed exactly once"
 // is checked against the server's contents, read directly, not through the proxy.
@@ -191,46 +188,4 @@ test('atomic mode under throttling: throttled batches are backed off and re-sent
   figures.push(
     `atomic: 600 creates in ${proxy.stats().byOperation.batch} batch requests, ${throttle.fired} throttled, stats.throttled ${response.stats.throttled}`,
   );
-});
-
-test('the resilience wrapper does not retry a bulk call as a whole: an outage is one call, 503', async () => {
-  const settings = loadSettings({
-    DATA_BACKEND: 'cosmos',
-    COSMOS_ENDPOINT: proxy.endpoint,
-    COSMOS_KEY: 'test-key',
-    COSMOS_ALLOW_INSECURE_TLS: 'true',
-    COSMOS_DATABASE: database,
-    STORE_RETRY_ATTEMPTS: '2',
-  });
-  const cosmos = storeAtProxy();
-  await cosmos.initialize();
-  let innerCalls = 0;
-  // A spy, not a fake: every call reaches the real adapter.
-  const counted = new Proxy(cosmos, {
-    get(target, property, receiver) {
-      if (property === 'bulk') {
-        return (...args: Parameters<DocumentStore['bulk']>) => {
-          innerCalls += 1;
-          return target.bulk(...args);
-        };
-      }
-      return Reflect.get(target, property, receiver) as unknown;
-    },
-  });
-  const store = new ResilientDocumentStore(
-    counted,
-    settings.resilience,
-    createJsonLogger('error', () => undefined),
-  );
-  const run = randomUUID().slice(0, 8);
-  const users = [`outage-${run}`];
-  proxy.inject({ fault: { kind: 'status', status: 503 }, match: { operations: ['write', 'batch'] } });
-
-  await expect(store.bulk('tasks', creates(users, 5))).rejects.toMatchObject({
-    status: 503,
-    category: 'CONNECTION',
-  });
-  proxy.clearFaults();
-  expect(innerCalls).toBe(1);
-  expect(await storedIds(users)).toEqual([]);
 });
