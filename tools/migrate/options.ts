@@ -1,8 +1,8 @@
 import { listContainers } from '../../shared/data/catalogue';
 import { parseFlags, UsageError, type FlagSpec } from '../cli/args';
+import type { StoreSide } from '../cli/openStore';
 
-/** Which store a migration reads from or writes to. */
-export type StoreSide = 'local' | 'cosmos';
+export type { StoreSide } from '../cli/openStore';
 
 /**
  * How the source is read in a stable order that a checkpoint can resume: one continuation-token scan of
