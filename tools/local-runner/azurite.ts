@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The storage account Azurite serves by default, whose well-known key UseDevelopmentStorage=true uses. */
@@ -20,6 +21,11 @@ export interface AzuriteOptions {
   logFile: string;
   /** The compiled azuriteParentWatch.js to preload; defaults to the one next to this module (dist/). */
   parentWatchScript?: string;
+  /**
+   * Run it at a lower CPU priority (nice 10) than this process: it then boots in the background without
+   * slowing this process, on machines with few cores or other work.
+   */
+  background?: boolean;
 }
 
 /** A started Azurite child process. */
@@ -105,6 +111,13 @@ export function spawnAzurite(options: AzuriteOptions): AzuriteProcess {
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   void exited.then(() => process.removeListener('exit', killOnExit));
+  if (options.background && child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, 10);
+    } catch {
+      // Not permitted here (some containers): it just runs at normal priority.
+    }
+  }
   // Never what keeps the parent running; stop() or the exit handler end it.
   child.unref();
 

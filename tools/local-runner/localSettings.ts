@@ -66,3 +66,25 @@ export function readRoutePrefix(cwd: string): string {
     throw new LocalSettingsError('host.json extensions.http.routePrefix must be a string');
   return prefix.replace(/^\/+|\/+$/g, '');
 }
+
+/**
+ * npm start's storage default. When neither the environment nor local.settings.json configures storage
+ * (AzureWebJobsStorage, or AzureWebJobsStorage__blobServiceUri), AzureWebJobsStorage takes the value
+ * local.settings.sample.json documents — UseDevelopmentStorage=true, the Azurite npm start runs — so a
+ * fresh clone stores its reports without copying the sample first. Set AzureWebJobsStorage to an empty
+ * value to run without storage. Not in Azure, where storage is always configured explicitly. Returns the
+ * value applied, if any.
+ */
+export function applyStorageDefault(cwd: string, env: MutableEnv = process.env): string | undefined {
+  if (env.WEBSITE_INSTANCE_ID) return undefined;
+  if (env.AzureWebJobsStorage !== undefined || env.AzureWebJobsStorage__blobServiceUri !== undefined) {
+    return undefined;
+  }
+  const file = path.join(cwd, 'local.settings.sample.json');
+  if (!fs.existsSync(file)) return undefined;
+  const content = readJson(file) as { Values?: { AzureWebJobsStorage?: unknown } } | null;
+  const value = content?.Values?.AzureWebJobsStorage;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  env.AzureWebJobsStorage = value;
+  return value;
+}

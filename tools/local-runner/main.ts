@@ -2,7 +2,8 @@
 // one clear stderr line and exit 1 for a configuration error, graceful stop and exit 0 on SIGINT/SIGTERM.
 import { loadSettings, SettingsError } from '../../shared/config/settings';
 import { warmUpDocumentStore } from '../../shared/data/storeFactory';
-import { applyLocalSettings, readRoutePrefix } from './localSettings';
+import { startLocalAzurite, type LocalAzurite } from './localAzurite';
+import { applyLocalSettings, applyStorageDefault, readRoutePrefix } from './localSettings';
 import { startLocalRunner, type LocalRunner } from './runner';
 import { RunnerConfigError } from './runnerErrors';
 import { createRunnerLog, errorProperties, type RunnerLog } from './runnerLog';
@@ -24,18 +25,23 @@ function failStartup(error: unknown): never {
 /** Runs the local runner as a CLI in this process until SIGINT or SIGTERM. */
 export async function runCli(): Promise<void> {
   let runner: LocalRunner | undefined;
+  let azurite: LocalAzurite | undefined;
   let log: RunnerLog | undefined;
   let stopSignal: NodeJS.Signals | undefined;
 
   const shutdown = (active: LocalRunner, signal: NodeJS.Signals): void => {
     log?.always.info('signal received', { signal });
-    active.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log?.logger.error('shutdown failed', errorProperties(error));
-        process.exit(1);
-      },
-    );
+    // The app first (its last requests and timer runs may still write reports), then its Azurite.
+    active
+      .close()
+      .then(() => azurite?.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log?.logger.error('shutdown failed', errorProperties(error));
+          process.exit(1);
+        },
+      );
   };
   const stop = (signal: NodeJS.Signals): void => {
     if (stopSignal) {
@@ -55,6 +61,7 @@ export async function runCli(): Promise<void> {
   const cwd = process.cwd();
   try {
     applyLocalSettings(cwd, process.env);
+    applyStorageDefault(cwd, process.env);
     const settings = loadSettings(process.env, cwd);
     log = createRunnerLog(settings.logLevel);
     // The local store's file is ours: open it before listening, and if it cannot be opened (corrupt,
@@ -70,6 +77,9 @@ export async function runCli(): Promise<void> {
       });
     }
     runner = await startLocalRunner({ settings, routePrefix: readRoutePrefix(cwd) });
+    // Azurite takes about a second of CPU to boot: started the moment the app listens, it runs beside the
+    // app without delaying its first answers. Stopped on every way out (see azurite.ts).
+    azurite = startLocalAzurite(settings, log);
   } catch (error) {
     failStartup(error);
   }
