@@ -1,5 +1,7 @@
 // `npm start`: builds dist/ only when a source changed since the last successful build, then runs the local
-// runner (dist/tools/local-runner/main.js) in this same process, so SIGINT/SIGTERM reach it directly.
+// runner (dist/tools/local-runner/main.js) in this same process, so SIGINT/SIGTERM reach it directly. The
+// runner also starts Azurite for the report blobs when the storage setting names a local one, and stops it
+// with the app (tools/local-runner/localAzurite.ts).
 // Plain ESM JavaScript on purpose: it must run before anything is compiled.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
