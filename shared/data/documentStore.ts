@@ -155,6 +155,13 @@ export interface BulkOptions extends CallOptions {
    * Default false: every operation succeeds or fails on its own.
    */
   atomic?: boolean;
+  /**
+   * Epoch milliseconds after which throttled operations are no longer re-sent but reported 429 THROTTLED.
+   * A caller with a deadline of its own sets it inside that deadline, so throttling ends as per-item 429s
+   * (the store answered) rather than as a timeout (which would count as an outage). Default: the adapter's
+   * own bounded number of rounds.
+   */
+  throttleDeadline?: number;
 }
 
 export interface BulkOperationResult {

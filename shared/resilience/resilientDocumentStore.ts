@@ -322,21 +322,30 @@ export class ResilientDocumentStore implements DocumentStore {
    */
   bulk(container: string, operations: BulkOperation[], options?: BulkOptions): Promise<BulkResponse> {
     const count = Array.isArray(operations) ? operations.length : 0;
+    const deadlineMs = this.bulkDeadlineMs(count);
+    // Throttled operations are re-sent only in the first 80% of the deadline: throttling must end as
+    // per-item 429s (the store answered), never as a timeout that the breaker would count as an outage.
+    const ownThrottleDeadline = Date.now() + Math.floor(deadlineMs * 0.8);
+    const throttleDeadline = Math.min(ownThrottleDeadline, options?.throttleDeadline ?? Infinity);
     return this.run(
       'bulk',
       false,
       options,
-      (signal) => this.inner.bulk(container, operations, { ...options, signal }),
-      this.bulkPolicy(count),
+      (signal) => this.inner.bulk(container, operations, { ...options, throttleDeadline, signal }),
+      this.bulkPolicy(deadlineMs),
     );
   }
 
   // A bulk call is one attempt, never cut into per-attempt slices: its deadline is operationTimeoutMs per
   // started 1,000 operations, so a 1,000-item request is bounded like any call and a migration's larger
-  // calls get time in proportion. The same bound twice: outermost so the bulkhead queue counts, and inside
-  // the breaker so a bulk call that times out counts as an outage, as an attempt of any call does.
-  private bulkPolicy(operations: number): IPolicy {
-    const deadlineMs = this.options.operationTimeoutMs * Math.max(1, Math.ceil(operations / 1_000));
+  // calls get time in proportion.
+  private bulkDeadlineMs(operations: number): number {
+    return this.options.operationTimeoutMs * Math.max(1, Math.ceil(operations / 1_000));
+  }
+
+  // The same bound twice: outermost so the bulkhead queue counts, and inside the breaker so a bulk call
+  // that times out counts as an outage, as an attempt of any call does.
+  private bulkPolicy(deadlineMs: number): IPolicy {
     const deadline = timeout(deadlineMs, TimeoutStrategy.Aggressive);
     deadline.onTimeout(() => this.emit({ type: 'timeout', operation: 'bulk', afterMs: deadlineMs }));
     return wrap(deadline, this.limiter, this.breaker, timeout(deadlineMs, TimeoutStrategy.Aggressive));

@@ -149,3 +149,23 @@ test('bulk outages open the breaker; then bulk calls fail fast without reaching 
   expect(innerBulkCalls()).toBe(3);
   proxy.clearFaults();
 });
+
+test('throttling that outlasts the deadline ends as per-item 429 THROTTLED before it, not as a timeout; breaker closed', async () => {
+  const { store } = await guarded();
+  const user = `throttled-${randomUUID()}`;
+  const throttle = proxy.inject({
+    fault: { kind: 'status', status: 429, retryAfterMs: 5 },
+    match: { operations: ['write'] },
+  });
+  const started = performance.now();
+  const response = await store.bulk('tasks', creates(user, 10));
+  const ms = performance.now() - started;
+  proxy.clearFaults();
+
+  expect(response.results).toEqual(new Array(10).fill({ statusCode: 429, code: 'THROTTLED' }));
+  // The engine stopped re-sending in time: the wrapper passed it 80% of the deadline.
+  expect(ms).toBeLessThan(TIMEOUT_MS);
+  expect(response.stats.throttled).toBe(throttle.fired);
+  expect(store.breakerState()).toBe('closed');
+  expect(await storedCount(user)).toBe(0);
+});

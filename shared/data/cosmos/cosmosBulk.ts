@@ -131,6 +131,7 @@ async function runNonAtomic(run: Run, indexes: number[]): Promise<void> {
   let retryAfterMs = 0;
   for (let round = 0; pending.length > 0; round += 1) {
     if (round > 0) await backOff(round, retryAfterMs, policy, options.signal);
+    const roundStarted = performance.now();
     const send: Sender = pending.length < policy.pointOperationsBelow ? points : sendThroughBulkExecutor;
     const answers = await send(
       container,
@@ -139,16 +140,21 @@ async function runNonAtomic(run: Run, indexes: number[]): Promise<void> {
     );
     options.signal?.throwIfAborted();
     const throttled: number[] = [];
-    retryAfterMs = 0;
+    retryAfterMs = answers.reduce(
+      (most, a) => (a.statusCode === 429 ? Math.max(most, a.retryAfterMs) : most),
+      0,
+    );
+    // Another round is expected to take about as long as this one did.
+    const roundMs = performance.now() - roundStarted;
+    const again = mayResend(run, round, backOffMs(round + 1, retryAfterMs, policy) + roundMs);
     pending.forEach((index, position) => {
       const answer = answers[position];
       run.stats.requestCharge += answer.requestCharge;
       run.throttles.noteRetried(answer.diagnostics);
       if (answer.statusCode === 429) {
         run.throttles.note(answer.activityId);
-        if (round < policy.throttleRounds) {
+        if (again) {
           throttled.push(index);
-          retryAfterMs = Math.max(retryAfterMs, answer.retryAfterMs);
           return;
         }
       }
@@ -200,6 +206,9 @@ async function runBatch(run: Run, chunk: number[]): Promise<void> {
   let retryAfterMs = 0;
   for (let round = 0; ; round += 1) {
     if (round > 0) await backOff(round, retryAfterMs, policy, options.signal);
+    const roundStarted = performance.now();
+    const again = (): boolean =>
+      mayResend(run, round, backOffMs(round + 1, retryAfterMs, policy) + performance.now() - roundStarted);
     let answers: Answer[];
     try {
       // Copies: the SDK rewrites `partitionKey` on the operations it is given.
@@ -215,7 +224,7 @@ async function runBatch(run: Run, chunk: number[]): Promise<void> {
       if (response.code === 429 || raw.some((r) => r.statusCode === 429)) {
         throttles.note(headerText(response.headers, 'x-ms-activity-id'));
         retryAfterMs = Number(response.headers?.['x-ms-retry-after-ms']) || 0;
-        if (round < policy.throttleRounds) continue;
+        if (again()) continue;
         answers = chunk.map(() => ({ statusCode: 429, requestCharge: 0, retryAfterMs }));
       } else {
         answers = chunk.map((_, position) => fromOperationResponse(raw[position]));
@@ -228,7 +237,7 @@ async function runBatch(run: Run, chunk: number[]): Promise<void> {
       if (status === 429) {
         throttles.note(failure.activityId);
         retryAfterMs = Number(failure.retryAfterInMs) || 0;
-        if (round < policy.throttleRounds) continue;
+        if (again()) continue;
       }
       answers = chunk.map(() => ({ statusCode: status, requestCharge: 0, retryAfterMs: 0, error }));
     }
@@ -262,17 +271,31 @@ function headerText(headers: Record<string, unknown> | undefined, name: string):
   return typeof value === 'string' ? value : undefined;
 }
 
-// Exponential back-off with jitter from initialBackoffMs, never shorter than the service's retry-after,
-// capped at maxBackoffMs; an abort ends the wait at once.
+/**
+ * Whether throttled operations get another round: within the policy's rounds, and, when the caller set a
+ * throttle deadline, only if the back-off and a round as long as the last one still end before it.
+ */
+function mayResend(run: Run, round: number, nextRoundMs: number): boolean {
+  if (round >= run.policy.throttleRounds) return false;
+  const deadline = run.options.throttleDeadline;
+  return deadline === undefined || Date.now() + nextRoundMs < deadline;
+}
+
+// Exponential back-off from initialBackoffMs (the upper bound of its jitter), never shorter than the
+// service's retry-after, capped at maxBackoffMs.
+function backOffMs(round: number, retryAfterMs: number, policy: CosmosBulkPolicy): number {
+  return Math.min(policy.maxBackoffMs, Math.max(retryAfterMs, policy.initialBackoffMs * 2 ** (round - 1)));
+}
+
+// The back-off of a round, with jitter in its upper half; an abort ends the wait at once.
 async function backOff(
   round: number,
   retryAfterMs: number,
   policy: CosmosBulkPolicy,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const exponential = policy.initialBackoffMs * 2 ** (round - 1);
-  const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  const delay = Math.min(policy.maxBackoffMs, Math.max(retryAfterMs, jittered));
+  const ceiling = backOffMs(round, retryAfterMs, policy);
+  const delay = Math.max(Math.min(retryAfterMs, ceiling), ceiling / 2 + (Math.random() * ceiling) / 2);
   signal?.throwIfAborted();
   await new Promise<void>((resolve, reject) => {
     const aborted = (): void => {
