@@ -50,11 +50,6 @@ export function isSuccessStatus(statusCode: number): boolean {
   return statusCode >= 200 && statusCode < 300;
 }
 
-/** The id an operation addresses. */
-export function bulkOperationId(operation: BulkOperation): unknown {
-  return 'id' in operation ? operation.id : (operation.resourceBody as DocumentBody | undefined)?.id;
-}
-
 /**
  * Checks one operation before anything is sent: a valid id, a body whose partition key value is the
  * operation's partitionKey, a Replace body with the operation's id. Returns the 400 to report, or

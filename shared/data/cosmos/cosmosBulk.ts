@@ -58,7 +58,7 @@ export const DEFAULT_COSMOS_BULK_POLICY: CosmosBulkPolicy = {
 };
 
 /** A failure that is no verdict on the operation: the request did not get through or was not served. */
-export function isOutageStatus(statusCode: number): boolean {
+function isOutageStatus(statusCode: number): boolean {
   return statusCode === 408 || statusCode === 410 || statusCode === 500 || statusCode === 503;
 }
 
