@@ -40,7 +40,8 @@ export function spawnTool(
     Object.entries(process.env).filter(([name]) => !INHERITED_SETTING.test(name)),
   );
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'tools', tool, 'main.js'), ...args], {
-    cwd: repoRoot,
+    // Not the repository: a developer's local.settings.json there must not leak into the test.
+    cwd: os.tmpdir(),
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

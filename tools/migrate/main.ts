@@ -2,6 +2,7 @@
 // chunk in flight, so the checkpoint names exactly what was written; a second one quits at once, which
 // is still safe because the checkpoint only ever moves past acknowledged chunks.
 import { UsageError } from '../cli/args';
+import { settingsEnvironment } from '../cli/settingsEnvironment';
 import { EXIT, runMigration } from './migration';
 import { migrateHelp, parseMigrateOptions, type MigrateOptions } from './options';
 import { renderMigrationReport } from './report';
@@ -36,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const report = await runMigration(options, {
-    env: process.env,
+    env: settingsEnvironment(),
     cwd: process.cwd(),
     stderr: process.stderr,
     stop: stop.signal,

@@ -77,7 +77,7 @@ Usage: npm run migrate -- [options]
   --json                Print the final report as JSON on stdout (progress stays on stderr).
   --help                This text.
 
-Settings come from the environment, as for the app: the local side from DATA_DIR (default ./.data), the
+Settings come from the environment and local.settings.json, as for npm start: the local side from DATA_DIR (default ./.data), the
 Cosmos side from COSMOS_ENDPOINT, COSMOS_DATABASE and its credentials (identity by default; COSMOS_KEY only
 for an emulator or test server). Secrets are never printed.
 

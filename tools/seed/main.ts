@@ -1,5 +1,6 @@
 // `npm run seed`: the command line around runSeed.
 import { UsageError } from '../cli/args';
+import { settingsEnvironment } from '../cli/settingsEnvironment';
 import { parseSeedOptions, seedHelp, type SeedOptions } from './options';
 import { renderSeedReport } from './seedReport';
 import { runSeed, SEED_EXIT } from './seeding';
@@ -18,7 +19,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(seedHelp());
     return SEED_EXIT.ok;
   }
-  const report = await runSeed(options, { env: process.env, cwd: process.cwd(), stderr: process.stderr });
+  const report = await runSeed(options, {
+    env: settingsEnvironment(),
+    cwd: process.cwd(),
+    stderr: process.stderr,
+  });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.error && report.containers.length === 0) process.stderr.write(renderSeedReport(report));
   else process.stdout.write(renderSeedReport(report));

@@ -45,7 +45,8 @@ Per user: a profile (users), 3-6 projects, 15-40 tasks (todo, in progress and do
 dates past and future; tags; most in one of the user's projects) and about 90 days of fitness entries of
 several types. Every document is built with the app's own model code and checked against its schemas.
 
-The store is the app's: DATA_BACKEND, DATA_DIR and COSMOS_* as for npm start. Writes are Create operations
+The store is the app's: DATA_BACKEND, DATA_DIR and COSMOS_* from the environment and local.settings.json,
+as npm start reads them. Writes are Create operations
 through the bulk engine with ids fixed by (seed, user, n): running again with the same seed writes nothing
 twice (those ids count as "already present") and leaves changes made since in place; another seed adds
 other items to the same demo users. The read workload calls the API in AUTH_MODE=dev (the app's local
