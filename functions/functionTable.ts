@@ -1,5 +1,6 @@
 import type { Settings } from '../shared/config/settings';
 import { bulkFunctions } from './bulk';
+import { costReportFunctions } from './costReport';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
@@ -19,6 +20,7 @@ export function buildFunctionTable(settings: Settings): FunctionDefinition[] {
     ...meFunctions(),
     ...bulkFunctions(),
     ...reportFunctions(),
+    ...costReportFunctions(settings),
     ...openApiFunctions(),
   ];
 }
