@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { AppError } from '../../shared/errors/appError';
+import { blobStorageTarget, createBlobServiceClient } from '../../shared/reports/blobServiceClient';
 import { ReportStore, type ReportKind } from '../../shared/reports/reportStore';
 import { freePort } from '../helpers/freePort';
 import { azuriteConnectionString, testAzuriteConnectionString } from '../helpers/azurite';
@@ -203,5 +204,45 @@ describe('storage that is missing or down', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(error).toMatchObject({ status: 503, retryable: true });
     await expectAppError(store.save('health', new Date(), {}, '#'), 'REPORTS_STORAGE_UNAVAILABLE');
+  });
+});
+
+describe('storage from the settings', () => {
+  test('AzureWebJobsStorage wins, else identity-based access to AzureWebJobsStorage__blobServiceUri, else none', () => {
+    const identity = { blobServiceUri: 'https://acct.blob.core.windows.net', clientId: 'client-1' };
+    expect(
+      blobStorageTarget({ azureWebJobsStorage: 'UseDevelopmentStorage=true', storageIdentity: identity }),
+    ).toEqual({
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+    });
+    expect(blobStorageTarget({ azureWebJobsStorage: undefined, storageIdentity: identity })).toEqual({
+      kind: 'identity',
+      ...identity,
+    });
+    expect(
+      blobStorageTarget({
+        azureWebJobsStorage: undefined,
+        storageIdentity: { blobServiceUri: undefined, clientId: 'client-1' },
+      }),
+    ).toEqual({ kind: 'none' });
+  });
+
+  test('identity-based: a client for the endpoint with DefaultAzureCredential (no secret anywhere)', async () => {
+    const client = await createBlobServiceClient({
+      kind: 'identity',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      clientId: 'client-1',
+    });
+    expect(client.url).toBe('https://acct.blob.core.windows.net/');
+    expect(client.credential.constructor.name).toBe('DefaultAzureCredential');
+  });
+
+  test('UseDevelopmentStorage=true is Azurite on 127.0.0.1:10000', async () => {
+    const client = await createBlobServiceClient({
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+    });
+    expect(client.url).toBe('http://127.0.0.1:10000/devstoreaccount1');
   });
 });
