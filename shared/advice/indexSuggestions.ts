@@ -12,6 +12,10 @@ export interface IndexSuggestion {
   impact: string;
   source: ShapeAdvice['source'];
   shapes: string[];
+  /** The finding behind it. */
+  reason: string;
+  /** RU the shapes behind it cost in the period (filled in by the cost report). */
+  requestCharge?: number;
 }
 
 const normalise = (spec: string) =>
@@ -79,12 +83,22 @@ export function indexSuggestions(advice: ShapeAdvice[]): IndexSuggestion[] {
   );
 }
 
+// The local plan's note that explains this index; Cosmos DB's metrics come without one.
+function reasonFor(item: ShapeAdvice, use: IndexUse): string {
+  if (item.source === 'cosmos-index-metrics') {
+    return `Cosmos DB's index metrics name it as a potential index (impact ${use.impact ?? 'unknown'}).`;
+  }
+  const marker = use.kind === 'single' ? 'excluded' : use.impact === 'High' ? 'refuses' : 'Filters on';
+  return item.notes.find((note) => note.includes(marker)) ?? '';
+}
+
 function suggestionFor(item: ShapeAdvice, use: IndexUse): IndexSuggestion | undefined {
   const base = {
     container: item.container,
     impact: use.impact ?? 'Unknown',
     source: item.source,
     shapes: [item.shape],
+    reason: reasonFor(item, use),
   };
   if (use.kind === 'composite') {
     const paths = use.paths.map(withOrder);

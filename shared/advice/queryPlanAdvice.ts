@@ -139,7 +139,15 @@ export function queryPlanAdvice(
       );
     }
   }
-  const equalities = [...new Set(terms.filter((t) => t.kind === 'equality').map((t) => t.path))];
+  // The partition key's equality is served by routing the query to its partition, so it is not worth an
+  // index of its own; other equality filters are.
+  const equalities = [
+    ...new Set(
+      terms
+        .filter((t) => t.kind === 'equality' && !(advice.partitionScoped && t.path === partitionPath))
+        .map((t) => t.path),
+    ),
+  ];
   const ordered = new Set(order.map((o) => o.path));
   const prefix = equalities.filter((path) => !ordered.has(path));
   if (order.length > 0 && prefix.length > 0) {

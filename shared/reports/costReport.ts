@@ -63,6 +63,7 @@ export interface CostReport {
   indexAdvice: { suggestions: IndexSuggestion[]; shapes: ShapeAdvice[] };
 }
 
+const MAX_SUGGESTIONS = 10;
 const round = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
 
 function slice(rows: UsageRow[], total: number): UsageSlice {
@@ -178,10 +179,32 @@ export async function buildCostReport(input: CostReportInput): Promise<CostRepor
     },
     throughputAdvice: throughputAdvice(settings.throughput, profile, estimates),
     indexAdvice: {
-      suggestions: indexSuggestions(usage.advice),
+      suggestions: rankedSuggestions(indexSuggestions(usage.advice), queries),
       shapes: usage.advice.filter((a) => a.potential.length > 0 || a.notes.length > 0),
     },
   };
+}
+
+// The suggestions worth reading first: required ones (High) first, then by the RU the query shapes behind
+// them cost in the period; ten at most, since every composite index makes each write cost more.
+function rankedSuggestions(suggestions: IndexSuggestion[], queries: UsageRow[]): IndexSuggestion[] {
+  const ruOf = new Map<string, number>();
+  for (const row of queries) {
+    const key = `${row.container}\u0000${row.shape}`;
+    ruOf.set(key, (ruOf.get(key) ?? 0) + row.requestCharge);
+  }
+  return suggestions
+    .map((s) => ({
+      ...s,
+      requestCharge: round(
+        s.shapes.reduce((sum, shape) => sum + (ruOf.get(`${s.container}\u0000${shape}`) ?? 0), 0),
+      ),
+    }))
+    .sort(
+      (a, b) =>
+        Number(b.impact === 'High') - Number(a.impact === 'High') || b.requestCharge - a.requestCharge,
+    )
+    .slice(0, MAX_SUGGESTIONS);
 }
 
 /** The period a scheduled report covers: from the start of the previous UTC day until now. */

@@ -164,21 +164,34 @@ export function renderCostReportMarkdown(report: CostReport): string {
     );
   } else {
     out.push(
-      'Changes to `infra/containers.json` (each makes writes cost a little more; apply where the query matters):',
+      'Changes to `infra/containers.json`, most needed first (required ones, then by the RU of the queries they serve). Each composite index makes every write to the container cost a little more: apply the ones whose queries matter.',
     );
     out.push('');
-    for (const s of report.indexAdvice.suggestions) {
-      out.push(
-        `- **${s.text}** (impact ${s.impact}, from ${s.source === 'cosmos-index-metrics' ? 'Cosmos DB index metrics' : 'the local query plan'}; ${s.shapes.length} query shape(s))`,
-      );
-    }
+    out.push(
+      table(
+        ['Change', 'Impact', 'RU of its queries', 'Why'],
+        report.indexAdvice.suggestions.map((s) => [
+          `**${s.text}**`,
+          s.impact,
+          number(s.requestCharge ?? 0),
+          `${s.reason} (${s.shapes.length} query shape(s); ${s.source === 'cosmos-index-metrics' ? 'Cosmos DB index metrics' : 'local query plan'})`.replace(
+            /\|/g,
+            '\\|',
+          ),
+        ]),
+      ),
+    );
   }
-  const notes = report.indexAdvice.shapes.filter((a) => a.notes.length > 0);
-  if (notes.length > 0) {
+  // Findings that are not an index change (cross-partition queries) still deserve a line.
+  const other = report.indexAdvice.shapes.flatMap((a) =>
+    a.notes
+      .filter((note) => note.startsWith('Cross-partition'))
+      .map((note) => `- ${a.container}: ${code(a.shape)}: ${note}`),
+  );
+  if (other.length > 0) {
+    out.push('Other findings:');
     out.push('');
-    out.push('Findings per query shape:');
-    out.push('');
-    for (const a of notes) out.push(`- ${a.container}: ${code(a.shape)}: ${a.notes.join(' ')}`);
+    out.push(...other);
   }
   out.push('');
   return out.join('\n');
