@@ -4,102 +4,36 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
-import type { BatchOperation, DocumentStore } from '../../shared/data/documentStore';
+import type { DocumentStore } from '../../shared/data/documentStore';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import type { Checkpoint } from '../../tools/migrate/checkpoint';
 import type { MigrationReport } from '../../tools/migrate/report';
 import { testCosmosSettings } from '../helpers/cosmosTestSettings';
 import {
+  contentsByAddress,
   cosmosEnv,
+  expectedCounts,
+  fillLocalStore,
   killTools,
   makeTempDir,
   readAll,
   removeTempDirs,
   runTool,
   spawnTool,
-  userFields,
+  USAGE_DOCUMENTS,
   waitFor,
 } from './toolHarness';
 
 const USER_CONTAINERS = ['users', 'projects', 'tasks', 'fitness'] as const;
 const USERS = 60;
-// Per user: a profile, 8 projects, 40 tasks, 25 fitness entries = 74; 4,440 documents, plus usage buckets.
-const EXPECTED: Record<string, number> = {
-  users: USERS,
-  projects: USERS * 8,
-  tasks: USERS * 40,
-  fitness: USERS * 25,
-};
-const USAGE_DOCUMENTS = 30;
-
-/** A local store with documents in every container and partition; ids repeat across partitions, as real ids do. */
-async function fillLocalStore(dataDir: string): Promise<void> {
-  const store = new LocalDocumentStore({ dataDir, sync: 'normal' });
-  await store.initialize();
-  const creates = (docs: Record<string, unknown>[]): BatchOperation[] =>
-    docs.map((resourceBody) => ({ operationType: 'Create', resourceBody: resourceBody as { id: string } }));
-  for (let u = 0; u < USERS; u++) {
-    const userId = `user-${String(u).padStart(3, '0')}`;
-    const many = (prefix: string, n: number, extra: (i: number) => Record<string, unknown>) =>
-      Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, userId, ...extra(i) }));
-    await store.batch(
-      'users',
-      userId,
-      creates([{ id: userId, userId, displayName: `User ${u}`, timezone: 'UTC' }]),
-    );
-    await store.batch(
-      'projects',
-      userId,
-      creates(many('project', 8, (i) => ({ name: `Project ${i}`, archived: i % 3 === 0 }))),
-    );
-    await store.batch(
-      'tasks',
-      userId,
-      creates(
-        many('task', 40, (i) => ({
-          title: `Task ${i}`,
-          priority: (i % 5) + 1,
-          tags: ['a', `t${i % 4}`],
-          dueDate: i % 2 ? null : '2026-12-01',
-        })),
-      ),
-    );
-    await store.batch(
-      'fitness',
-      userId,
-      creates(many('entry', 25, (i) => ({ type: 'run', date: '2026-11-01', durationMinutes: 20 + i }))),
-    );
-  }
-  for (let d = 0; d < 3; d++) {
-    const day = `2026-11-0${d + 1}`;
-    await store.batch(
-      'usage',
-      day,
-      creates(Array.from({ length: USAGE_DOCUMENTS / 3 }, (_, i) => ({ id: `bucket-${i}`, day, ru: i }))),
-    );
-  }
-  await store.dispose();
-}
-
-/** address -> document without system fields, for exact comparison of two stores' contents. */
-async function contents(
-  store: DocumentStore,
-  container: string,
-): Promise<Map<string, Record<string, unknown>>> {
-  const documents = await readAll(store, container);
-  const byAddress = new Map<string, Record<string, unknown>>();
-  for (const document of documents) {
-    const address = JSON.stringify([document.userId ?? document.day, document.id]);
-    // A duplicate would collide here; the count comparison below would then catch it.
-    byAddress.set(address, userFields(document));
-  }
-  expect(byAddress.size).toBe(documents.length);
-  return byAddress;
-}
+const EXPECTED = expectedCounts(USERS);
 
 async function expectSameContents(a: DocumentStore, b: DocumentStore): Promise<void> {
   for (const container of USER_CONTAINERS) {
-    const [left, right] = await Promise.all([contents(a, container), contents(b, container)]);
+    const [left, right] = await Promise.all([
+      contentsByAddress(a, container),
+      contentsByAddress(b, container),
+    ]);
     expect(right.size).toBe(EXPECTED[container]);
     expect(left.size).toBe(EXPECTED[container]);
     expect(Object.fromEntries(right)).toEqual(Object.fromEntries(left));
@@ -132,7 +66,7 @@ describe('npm run migrate (local store <-> Cosmos test server)', () => {
 
   beforeAll(async () => {
     sourceDir = makeTempDir('lt-migrate-src-');
-    await fillLocalStore(sourceDir);
+    await fillLocalStore(sourceDir, USERS);
     local = new LocalDocumentStore({ dataDir: sourceDir, sync: 'normal' });
   }, 60_000);
 
@@ -268,7 +202,7 @@ describe('npm run migrate (local store <-> Cosmos test server)', () => {
     const copy = new LocalDocumentStore({ dataDir: emptyDir, sync: 'normal' });
     try {
       await expectSameContents(local, copy);
-      const usage = async (store: DocumentStore) => (await contents(store, 'usage')).size;
+      const usage = async (store: DocumentStore) => (await contentsByAddress(store, 'usage')).size;
       expect(await usage(copy)).toBe(USAGE_DOCUMENTS);
       expect(await usage(local)).toBe(USAGE_DOCUMENTS);
     } finally {

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DocumentStore, StoredDocument } from '../../shared/data/documentStore';
+import type { BatchOperation, DocumentStore, StoredDocument } from '../../shared/data/documentStore';
+import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import { testCosmosEndpoint } from '../helpers/cosmosTestSettings';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -118,4 +119,77 @@ export async function readAll(store: DocumentStore, container: string): Promise<
 /** A document without the fields the store maintains. */
 export function userFields(document: StoredDocument): Record<string, unknown> {
   return Object.fromEntries(Object.entries(document).filter(([key]) => !key.startsWith('_')));
+}
+
+/** Usage buckets fillLocalStore writes (three days of ten). */
+export const USAGE_DOCUMENTS = 30;
+
+/** Documents per user container fillLocalStore writes for this many users. */
+export function expectedCounts(users: number): Record<string, number> {
+  // Per user: a profile, 8 projects, 40 tasks, 25 fitness entries.
+  return { users, projects: users * 8, tasks: users * 40, fitness: users * 25 };
+}
+
+/** A local store with documents in every container and partition; ids repeat across partitions, as real ids do. */
+export async function fillLocalStore(dataDir: string, users: number): Promise<void> {
+  const store = new LocalDocumentStore({ dataDir, sync: 'normal' });
+  await store.initialize();
+  const creates = (docs: Record<string, unknown>[]): BatchOperation[] =>
+    docs.map((resourceBody) => ({ operationType: 'Create', resourceBody: resourceBody as { id: string } }));
+  for (let u = 0; u < users; u++) {
+    const userId = `user-${String(u).padStart(3, '0')}`;
+    const many = (prefix: string, n: number, extra: (i: number) => Record<string, unknown>) =>
+      Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, userId, ...extra(i) }));
+    await store.batch(
+      'users',
+      userId,
+      creates([{ id: userId, userId, displayName: `User ${u}`, timezone: 'UTC' }]),
+    );
+    await store.batch(
+      'projects',
+      userId,
+      creates(many('project', 8, (i) => ({ name: `Project ${i}`, archived: i % 3 === 0 }))),
+    );
+    await store.batch(
+      'tasks',
+      userId,
+      creates(
+        many('task', 40, (i) => ({
+          title: `Task ${i}`,
+          priority: (i % 5) + 1,
+          tags: ['a', `t${i % 4}`],
+          dueDate: i % 2 ? null : '2026-12-01',
+        })),
+      ),
+    );
+    await store.batch(
+      'fitness',
+      userId,
+      creates(many('entry', 25, (i) => ({ type: 'run', date: '2026-11-01', durationMinutes: 20 + i }))),
+    );
+  }
+  for (let d = 0; d < 3; d++) {
+    const day = `2026-11-0${d + 1}`;
+    await store.batch(
+      'usage',
+      day,
+      creates(Array.from({ length: USAGE_DOCUMENTS / 3 }, (_, i) => ({ id: `bucket-${i}`, day, ru: i }))),
+    );
+  }
+  await store.dispose();
+}
+
+/** address -> document without system fields, for exact comparison of two stores' contents. */
+export async function contentsByAddress(
+  store: DocumentStore,
+  container: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const documents = await readAll(store, container);
+  const byAddress = new Map<string, Record<string, unknown>>();
+  for (const document of documents) {
+    byAddress.set(JSON.stringify([document.userId ?? document.day, document.id]), userFields(document));
+  }
+  // A duplicate would have collided above.
+  if (byAddress.size !== documents.length) throw new Error(`${container} holds a document twice`);
+  return byAddress;
 }

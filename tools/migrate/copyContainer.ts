@@ -3,9 +3,11 @@ import { withoutSystemProperties } from '../../shared/data/documentRules';
 import type {
   BulkOperation,
   BulkOperationResult,
+  BulkResponse,
   DocumentStore,
   StoredDocument,
 } from '../../shared/data/documentStore';
+import { isAppError, type AppError } from '../../shared/errors/appError';
 import { partitionKeyOf } from '../../shared/data/partitionKey';
 import type { ProgressBar } from '../cli/progressBar';
 import type { ContainerProgress } from './checkpoint';
@@ -216,19 +218,46 @@ async function writeChunk(context: CopyContext, page: ScanPage): Promise<ChunkOu
   return chunk;
 }
 
-/** One bulk call, then resends of the operations still throttled; throws if some never got through. */
+/**
+ * True for a whole bulk call that failed for a reason that passes (an outage, a timeout, an open breaker).
+ * The resilience wrapper never repeats a bulk call, since a set of writes is not idempotent in general;
+ * Creates whose repeat answers 409 ("already present") are, so the migration may send them again.
+ */
+function isPassingFailure(error: unknown): error is AppError {
+  return (
+    isAppError(error) && (error.retryable || error.category === 'CONNECTION' || error.category === 'TIMEOUT')
+  );
+}
+
+/**
+ * One bulk call, then resends of what did not get through: the operations still throttled or unavailable,
+ * or the whole call when it failed as a whole for a passing reason. Throws once resends run out.
+ */
 async function bulkWithResends(
   context: CopyContext,
   operations: CreateOperation[],
   chunk: ChunkOutcome,
 ): Promise<BulkOperationResult[]> {
+  const { container } = context;
   const results: BulkOperationResult[] = new Array(operations.length);
   let pending = operations.map((_, i) => i);
   for (let attempt = 0; ; attempt++) {
-    const response = await context.target.bulk(
-      context.container.name,
-      pending.map((i) => operations[i]),
-    );
+    const pause = async (what: string, atLeastMs = 0) => {
+      const delayMs = Math.max(atLeastMs, (context.resendDelayMs ?? 5_000) * (attempt + 1));
+      context.note(`${container.name}: ${what}; resending in ${(delayMs / 1000).toFixed(1)} s.`);
+      await sleep(delayMs);
+    };
+    let response: BulkResponse;
+    try {
+      response = await context.target.bulk(
+        container.name,
+        pending.map((i) => operations[i]),
+      );
+    } catch (error) {
+      if (!isPassingFailure(error) || attempt >= RESENDS) throw error;
+      await pause(`a bulk call of ${pending.length} document(s) failed (${error.code})`, error.retryAfterMs);
+      continue;
+    }
     chunk.targetRequestCharge += response.stats.requestCharge;
     chunk.throttled += response.stats.throttled;
     const again: number[] = [];
@@ -239,15 +268,11 @@ async function bulkWithResends(
     if (again.length === 0) return results;
     if (attempt >= RESENDS) {
       throw new ChunkNotWrittenError(
-        `${context.container.name}: ${again.length} document(s) still throttled or unavailable after ${RESENDS} resends ` +
+        `${container.name}: ${again.length} document(s) still throttled or unavailable after ${RESENDS} resends ` +
           `(status ${results[again[0]].statusCode}); progress is saved up to the previous chunk, so re-running resumes there.`,
       );
     }
-    const delayMs = (context.resendDelayMs ?? 5_000) * (attempt + 1);
-    context.note(
-      `${context.container.name}: ${again.length} document(s) throttled or unavailable; resending in ${Math.round(delayMs / 1000)} s.`,
-    );
-    await sleep(delayMs);
+    await pause(`${again.length} document(s) throttled or unavailable`);
     pending = again;
   }
 }
