@@ -5,6 +5,7 @@ import { benchApi } from './api.bench';
 import { benchBulk } from './bulk.bench';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
+import { benchQueryCache } from './queryCache.bench';
 import { benchStartup } from './startup.bench';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   startup: benchStartup,
   api: benchApi,
   bulk: benchBulk,
+  queryCache: benchQueryCache,
 };
 
 /** A results row with the suite that measured it and when. */
