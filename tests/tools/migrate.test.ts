@@ -6,6 +6,8 @@ import path from 'node:path';
 import { CosmosDocumentStore } from '../../shared/data/cosmos/cosmosDocumentStore';
 import type { DocumentStore } from '../../shared/data/documentStore';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
+import { getContainer } from '../../shared/data/catalogue';
+import { listPartitionKeys } from '../../tools/migrate/sourceScan';
 import type { Checkpoint } from '../../tools/migrate/checkpoint';
 import type { MigrationReport } from '../../tools/migrate/report';
 import { testCosmosSettings } from '../helpers/cosmosTestSettings';
@@ -245,6 +247,17 @@ describe('npm run migrate (local store <-> Cosmos test server)', () => {
     expect(back.stdout).toContain('Dry run: nothing was written.');
     expect(fs.existsSync(absent)).toBe(false);
   }, 60_000);
+
+  test('GAP: the test server has no DISTINCT, so the partition scan lists partition keys with a plain projection there (Cosmos DB runs SELECT DISTINCT VALUE)', async () => {
+    const store = await cosmos(`migrate-gap-${randomUUID()}`);
+    await store.initialize();
+    for (const userId of ['b', 'a', 'b', 'c', 'a']) await store.create('tasks', { id: randomUUID(), userId });
+    // Recorded so a server that learns DISTINCT is noticed: then the DISTINCT path runs here too.
+    await expect(
+      store.query('tasks', { query: 'SELECT DISTINCT VALUE c["userId"] FROM c' }),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(await listPartitionKeys(store, getContainer('tasks'))).toEqual(['"a"', '"b"', '"c"']);
+  });
 
   test('--help explains the flags and why usage is left out; a wrong flag is exit 2', async () => {
     const help = await runTool('migrate', ['--help'], {});
