@@ -102,14 +102,16 @@ export class ProgressBar {
     const share = total > 0 ? Math.min(1, this.done / total) : 1;
     const figures =
       `${this.done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} (${(share * 100).toFixed(1)}%)` +
-      `  ${Math.round(rate).toLocaleString('en-US')} items/s  ETA ${eta}` +
-      `  elapsed ${formatDuration((this.now() - this.startedAt) / 1000)}`;
+      `  ${Math.round(rate).toLocaleString('en-US')} items/s  ETA ${eta}`;
+    const elapsed = `  elapsed ${formatDuration((this.now() - this.startedAt) / 1000)}`;
     const label = this.label ? `  ${this.label}` : '';
-    if (!this.stream.isTTY) return `${figures}${label}`;
-    const columns = this.stream.columns ?? 100;
-    const barWidth = Math.max(10, Math.min(30, columns - figures.length - label.length - 4));
+    if (!this.stream.isTTY) return `${figures}${elapsed}${label}`;
+    // On a narrow terminal the elapsed time goes first, then bar width: the figures and label matter most.
+    const columns = this.stream.columns || 80; // 0 when the terminal does not report a size
+    const extra = figures.length + elapsed.length + label.length + 14 < columns ? elapsed : '';
+    const barWidth = Math.max(10, Math.min(30, columns - figures.length - extra.length - label.length - 4));
     const filled = Math.round(share * barWidth);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${figures}${label}`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${figures}${extra}${label}`;
     return line.length >= columns ? line.slice(0, columns - 1) : line;
   }
 
