@@ -22,7 +22,8 @@ const ROUNDS = 3;
 /** Target from issue 3/8: the API reaches at least this share of the bare server's requests per second. */
 const TARGET_SHARE = 0.4;
 
-async function stop(child: ChildProcess): Promise<void> {
+/** Stops a child server and waits for it to exit. */
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -30,7 +31,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Starts `node dist/tools/local-runner/main.js` (what npm start runs) on a fresh store; resolves when healthy. */
-async function startApi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startApi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(DIST, 'tools', 'local-runner', 'main.js')], {
     cwd: REPO,

@@ -8,6 +8,7 @@ import { LocalDocumentStore } from '../shared/data/local/localDocumentStore';
 import { ResilientDocumentStore } from '../shared/resilience/resilientDocumentStore';
 import { createJsonLogger } from '../shared/telemetry/logger';
 import { startBenchCosmosServer } from './cosmosServer';
+import { startApi, stop } from './api.bench';
 import { type BenchRow, spread } from './measure';
 
 // Bulk import of N documents through DocumentStore.bulk vs the same N as sequential awaited creates, side
@@ -76,7 +77,14 @@ async function measure(store: DocumentStore, label: string, n: number): Promise<
   return rates;
 }
 
-function row(name: string, n: number, rates: SideBySide, target: number, note: string): BenchRow {
+function row(
+  name: string,
+  n: number,
+  rates: SideBySide,
+  target: number,
+  note: string,
+  partitions = PARTITIONS,
+): BenchRow {
   const bulk = spread(rates.bulk);
   const sequential = spread(rates.sequential);
   const ratio = bulk.median / sequential.median;
@@ -90,7 +98,7 @@ function row(name: string, n: number, rates: SideBySide, target: number, note: s
     target: `≥ ${target}x`,
     pass: ratio >= target,
     detail:
-      `N = ${n.toLocaleString('en')} over ${PARTITIONS} partitions, ${ROUNDS} alternating rounds, medians; ` +
+      `N = ${n.toLocaleString('en')} over ${partitions} partition${partitions === 1 ? '' : 's'}, ${ROUNDS} alternating rounds, medians; ` +
       `bulk ${bulk.min.toFixed(0)}..${bulk.max.toFixed(0)}, sequential ${sequential.min.toFixed(0)}..` +
       `${sequential.max.toFixed(0)} docs/s; ${note}`,
   };
@@ -149,7 +157,59 @@ async function localRow(sync: 'normal' | 'full'): Promise<BenchRow> {
   }
 }
 
-/** Bulk engine figures: bulk import vs sequential creates on the Cosmos adapter and on the local store. */
+const API_ITEMS = 1_000;
+
+/** Import through the app as a client does: POST /api/bulk/tasks with 1,000 items vs 1,000 awaited POST /api/tasks. */
+async function apiRow(): Promise<BenchRow> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-bulk-api-'));
+  const { child, url } = await startApi(dataDir);
+  const headers = { 'content-type': 'application/json', 'x-ms-client-principal-id': 'bench-bulk-user' };
+  const item = (round: string, i: number) => ({
+    title: `Imported ${round} ${i}`,
+    status: 'todo',
+    priority: (i % 5) + 1,
+  });
+  try {
+    const rates: SideBySide = { bulk: [], sequential: [] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      let started = performance.now();
+      for (let i = 0; i < API_ITEMS; i += 1) {
+        const response = await fetch(`${url}/api/tasks`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(item(`s${round}`, i)),
+        });
+        if (response.status !== 201) throw new Error(`POST /api/tasks answered ${response.status}`);
+        await response.arrayBuffer();
+      }
+      rates.sequential.push((API_ITEMS * 1000) / (performance.now() - started));
+      started = performance.now();
+      const items = Array.from({ length: API_ITEMS }, (_, i) => item(`b${round}`, i));
+      const response = await fetch(`${url}/api/bulk/tasks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ items }),
+      });
+      const body = (await response.json()) as { results: { status: number }[] };
+      if (response.status !== 207 || body.results.some((r) => r.status !== 201))
+        throw new Error('bulk import failed');
+      rates.bulk.push((API_ITEMS * 1000) / (performance.now() - started));
+    }
+    return row(
+      'Bulk import vs sequential creates through the API (local runner, local store)',
+      API_ITEMS,
+      rates,
+      20,
+      'one POST /api/bulk/tasks of 1,000 items vs 1,000 awaited POST /api/tasks on one keep-alive connection (each validated, stored and answered)',
+      1,
+    );
+  } finally {
+    await stop(child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Bulk engine figures: bulk import vs sequential creates on the Cosmos adapter, on the local store and through the API. */
 export async function benchBulk(): Promise<BenchRow[]> {
-  return [await cosmosRow(), await localRow('normal'), await localRow('full')];
+  return [await cosmosRow(), await localRow('normal'), await localRow('full'), await apiRow()];
 }
