@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { LogLevel } from '../config/settings';
+import { currentCorrelation } from './correlation';
 
 export type LogProperties = Record<string, unknown>;
 
@@ -32,10 +33,12 @@ export function createJsonLogger(
 ): Logger {
   const emit = (entryLevel: LogLevel, message: string, properties?: LogProperties): void => {
     if (LEVEL_ORDER[entryLevel] < LEVEL_ORDER[level]) return;
+    const correlation = currentCorrelation();
     const entry = {
       time: new Date().toISOString(),
       level: entryLevel,
       message,
+      ...(correlation ?? {}),
       ...base,
       ...normalise(properties),
     };
@@ -53,6 +56,9 @@ export function createJsonLogger(
 export function invocationLogger(context: InvocationContext): Logger {
   const props = (p?: LogProperties): LogProperties => ({
     invocationId: context.invocationId,
+    ...(currentCorrelation()?.invocationId === context.invocationId
+      ? { correlationId: currentCorrelation()?.correlationId }
+      : {}),
     ...normalise(p),
   });
   return {

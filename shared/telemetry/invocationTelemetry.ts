@@ -1,0 +1,135 @@
+import type {
+  HttpHandler,
+  HttpRequest,
+  HttpResponseInit,
+  InvocationContext,
+  TimerHandler,
+} from '@azure/functions';
+import { HttpResponse } from '@azure/functions';
+import { CORRELATION_HEADER, correlationIdFrom, withCorrelation } from './correlation';
+
+/** One finished invocation, as every telemetry observer sees it. */
+export interface InvocationRecord {
+  trigger: 'http' | 'timer';
+  /** The function's name (e.g. tasksGet). */
+  name: string;
+  /** "GET tasks/{id}" for HTTP functions: the route template, never the concrete path. */
+  operation: string;
+  /** HTTP status; 500 when the handler threw. Absent for timers. */
+  status?: number;
+  success: boolean;
+  startedAt: number;
+  durationMs: number;
+  invocationId: string;
+  correlationId: string;
+  error?: unknown;
+}
+
+/** Receives every finished invocation (route metrics, Application Insights). Must not throw or block. */
+export type InvocationObserver = (record: InvocationRecord) => void;
+
+const observers = new Set<InvocationObserver>();
+
+/** Adds an observer of finished invocations; returns the function that removes it. */
+export function observeInvocations(observer: InvocationObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+function notify(record: InvocationRecord): void {
+  for (const observer of observers) {
+    try {
+      observer(record);
+    } catch {
+      // An observer's bug must never fail the request it observes.
+    }
+  }
+}
+
+// The response with the correlation header added, in whatever form the handler answered. A plain object
+// stays a plain object (the local runner's fast path serialises those directly).
+function withHeader(result: unknown, correlationId: string): unknown {
+  if (result instanceof HttpResponse) {
+    result.headers.set(CORRELATION_HEADER, correlationId);
+    return result;
+  }
+  if (result === null || typeof result !== 'object') return result;
+  const init = result as HttpResponseInit;
+  const { headers } = init;
+  if (
+    headers === undefined ||
+    (typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers))
+  ) {
+    return {
+      ...init,
+      headers: { ...(headers as Record<string, string> | undefined), [CORRELATION_HEADER]: correlationId },
+    };
+  }
+  const merged = new Headers(headers);
+  merged.set(CORRELATION_HEADER, correlationId);
+  return { ...init, headers: merged };
+}
+
+function statusOf(result: unknown): number {
+  if (result instanceof HttpResponse) return result.status;
+  const status = (result as HttpResponseInit | undefined)?.status;
+  return typeof status === 'number' ? status : 200;
+}
+
+/**
+ * Wraps an HTTP handler: the request gets a correlation id (the client's x-correlation-id, the W3C trace
+ * id, or a new one) that every log line of the invocation carries and the response returns, and every
+ * observer hears of the finished request (route, status, duration).
+ */
+export function instrumentHttpHandler(name: string, operation: string, handler: HttpHandler): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext) => {
+    const correlationId = correlationIdFrom(request.headers);
+    const startedAt = Date.now();
+    const started = performance.now();
+    const base = {
+      trigger: 'http' as const,
+      name,
+      operation,
+      startedAt,
+      invocationId: context.invocationId,
+      correlationId,
+    };
+    try {
+      const result = await withCorrelation({ invocationId: context.invocationId, correlationId }, () =>
+        handler(request, context),
+      );
+      const status = statusOf(result);
+      notify({ ...base, status, success: status < 500, durationMs: performance.now() - started });
+      return withHeader(result, correlationId) as Awaited<ReturnType<HttpHandler>>;
+    } catch (error) {
+      notify({ ...base, status: 500, success: false, durationMs: performance.now() - started, error });
+      throw error;
+    }
+  };
+}
+
+/** Wraps a timer handler the same way: a correlation id for its logs, and a record for every observer. */
+export function instrumentTimerHandler(name: string, handler: TimerHandler): TimerHandler {
+  return async (timer, context: InvocationContext) => {
+    const correlationId = correlationIdFrom(new Headers());
+    const startedAt = Date.now();
+    const started = performance.now();
+    const base = {
+      trigger: 'timer' as const,
+      name,
+      operation: name,
+      startedAt,
+      invocationId: context.invocationId,
+      correlationId,
+    };
+    try {
+      await withCorrelation({ invocationId: context.invocationId, correlationId }, () =>
+        handler(timer, context),
+      );
+      notify({ ...base, success: true, durationMs: performance.now() - started });
+    } catch (error) {
+      notify({ ...base, success: false, durationMs: performance.now() - started, error });
+      throw error;
+    }
+  };
+}
