@@ -66,6 +66,17 @@ function count(key: string): void {
   resilienceCounters.set(key, (resilienceCounters.get(key) ?? 0) + 1);
 }
 
+/** Receives every resilience event as it happens (metrics, telemetry). Must not throw or block. */
+export type ResilienceObserver = (event: ResilienceEvent, at: Date) => void;
+
+const resilienceObservers = new Set<ResilienceObserver>();
+
+/** Adds an observer of resilience events (breaker transitions, retries, timeouts, rejections); returns its remover. */
+export function observeResilienceEvents(observer: ResilienceObserver): () => void {
+  resilienceObservers.add(observer);
+  return () => resilienceObservers.delete(observer);
+}
+
 function codeOf(error: unknown): string {
   if (error instanceof AppError) return error.code;
   if (error instanceof TaskCancelledError) return 'STORE_TIMEOUT';
@@ -433,5 +444,13 @@ export class ResilientDocumentStore implements DocumentStore {
     );
     const level = event.type === 'retry' ? 'info' : 'warn';
     this.log[level](`store ${event.type}`, { backend: this.backend, ...event });
+    const at = new Date();
+    for (const observer of resilienceObservers) {
+      try {
+        observer(event, at);
+      } catch {
+        // An observer's bug must never fail the store call it observes.
+      }
+    }
   }
 }

@@ -85,6 +85,13 @@ export class UsageRecorder {
       bucket.minuteRu[Math.floor((at - this.currentStart) / MINUTE_MS)] += event.requestCharge;
     }
     this.recorded += 1;
+    for (const observer of storeCallObservers) {
+      try {
+        observer(event, at);
+      } catch {
+        // An observer's bug must never fail the store call it observes.
+      }
+    }
   }
 
   /** How many calls were recorded since the process started. */
@@ -134,6 +141,17 @@ export class UsageRecorder {
     this.currentStart = start;
     return bucket;
   }
+}
+
+/** Receives every recorded store call (live metrics, telemetry). Must not throw or block. */
+export type StoreCallObserver = (event: UsageEvent, at: number) => void;
+
+const storeCallObservers = new Set<StoreCallObserver>();
+
+/** Adds an observer of every store call any recorder records; returns its remover. */
+export function observeStoreCalls(observer: StoreCallObserver): () => void {
+  storeCallObservers.add(observer);
+  return () => storeCallObservers.delete(observer);
 }
 
 let processRecorder: UsageRecorder | undefined;
