@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchApi } from './api.bench';
 import { benchBulk } from './bulk.bench';
+import { benchCosmosClient } from './cosmosClient.bench';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
 import { benchQueryCache } from './queryCache.bench';
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApi,
   bulk: benchBulk,
   queryCache: benchQueryCache,
+  cosmosClient: benchCosmosClient,
 };
 
 /** A results row with the suite that measured it and when. */
