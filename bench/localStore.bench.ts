@@ -7,7 +7,8 @@ import { type BenchRow, percentile, perSecond, spread, timeEach } from './measur
 
 const STATUSES = ['todo', 'in_progress', 'done'];
 
-function taskDoc(userId: string, i: number): Record<string, unknown> & { id: string } {
+/** A realistic task document (about 350 bytes), as the API stores it. */
+export function taskDoc(userId: string, i: number): Record<string, unknown> & { id: string } {
   return {
     id: `${userId}-t${i}`,
     userId,

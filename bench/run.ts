@@ -7,6 +7,7 @@ import { benchCosmosClient } from './cosmosClient.bench';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
 import { benchQueryCache } from './queryCache.bench';
+import { benchScale } from './scale.bench';
 import { benchStartup } from './startup.bench';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   bulk: benchBulk,
   queryCache: benchQueryCache,
   cosmosClient: benchCosmosClient,
+  scale: benchScale,
 };
 
 /** A results row with the suite that measured it and when. */
