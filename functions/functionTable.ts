@@ -5,6 +5,7 @@ import { costReportFunctions } from './costReport';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
+import { metricsFunctions } from './metrics';
 import { openApiFunctions } from './openapi';
 import { fitnessFunctions } from './fitness';
 import { projectFunctions } from './projects';
@@ -35,6 +36,7 @@ function functionsOf(settings: Settings): FunctionDefinition[] {
     ...meFunctions(),
     ...bulkFunctions(),
     ...reportFunctions(),
+    ...metricsFunctions(settings),
     ...costReportFunctions(settings),
     ...openApiFunctions(),
   ];

@@ -20,6 +20,17 @@ function statusOf(store: HealthReport['checks']['store']): HealthStatus {
   return 'breaker' in store && store.breaker && store.breaker.state !== 'closed' ? 'degraded' : 'healthy';
 }
 
+/** Receives every finished health check (live metrics' health history). Must not throw or block. */
+export type HealthCheckObserver = (report: HealthReport) => void;
+
+const healthObservers = new Set<HealthCheckObserver>();
+
+/** Adds an observer of every health check (GET /api/health and the timer alike); returns its remover. */
+export function observeHealthChecks(observer: HealthCheckObserver): () => void {
+  healthObservers.add(observer);
+  return () => healthObservers.delete(observer);
+}
+
 /** Checks the data store end to end and reports within a bounded time; never throws. */
 export async function checkHealth(): Promise<HealthReport> {
   const started = performance.now();
@@ -39,11 +50,19 @@ export async function checkHealth(): Promise<HealthReport> {
   } finally {
     clearTimeout(timer);
   }
-  return {
+  const report: HealthReport = {
     status: statusOf(store),
     backend: settings.dataBackend,
     checkedAt: new Date().toISOString(),
     latencyMs: Math.round((performance.now() - started) * 100) / 100,
     checks: { store },
   };
+  for (const observer of healthObservers) {
+    try {
+      observer(report);
+    } catch {
+      // An observer's bug must never fail (or hide) the health check it observes.
+    }
+  }
+  return report;
 }
