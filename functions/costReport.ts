@@ -6,6 +6,7 @@ import { buildCostReport, reportPeriod } from '../shared/reports/costReport';
 import { renderCostReportMarkdown } from '../shared/reports/costReportMarkdown';
 import { saveReport } from '../shared/reports/reportStore';
 import { invocationLogger } from '../shared/telemetry/logger';
+import { trackEvent } from '../shared/telemetry/telemetryEvents';
 import { flushActiveUsage } from '../shared/usage/usageFlusher';
 import type { FunctionDefinition } from './functionDefinition';
 
@@ -23,8 +24,7 @@ async function runCostReport(_timer: Timer, context: InvocationContext): Promise
   const report = await buildCostReport({ store, settings, ...reportPeriod(now) });
   const saved = await saveReport('cost', now, report, renderCostReportMarkdown(report));
   // The summary is a structured event, so the telemetry pipeline (Application Insights) charts it.
-  log.info('cost report', {
-    event: 'CostReport',
+  const summary = {
     name: saved.name,
     requestCharge: report.totals.requestCharge,
     calls: report.totals.calls,
@@ -33,7 +33,9 @@ async function runCostReport(_timer: Timer, context: InvocationContext): Promise
     periodUsd: report.cost.periodUsd,
     mode: report.cost.mode,
     indexSuggestions: report.indexAdvice.suggestions.length,
-  });
+  };
+  log.info('cost report', { event: 'CostReport', ...summary });
+  trackEvent('CostReport', summary);
 }
 
 /** The daily cost report timer (COST_REPORT_SCHEDULE). */

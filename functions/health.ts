@@ -4,6 +4,7 @@ import { checkHealth } from '../shared/health/checkHealth';
 import { HealthReportSchema } from '../shared/openapi/healthReport';
 import { storeHealthReport } from '../shared/reports/healthReport';
 import { invocationLogger } from '../shared/telemetry/logger';
+import { trackEvent } from '../shared/telemetry/telemetryEvents';
 import type { FunctionDefinition } from './functionDefinition';
 
 /** GET /api/health: anonymous; 200 when the store answers, 503 otherwise. */
@@ -27,6 +28,7 @@ async function runHealthCheck(_timer: Timer, context: InvocationContext): Promis
   const properties = { status: report.status, backend: report.backend, latencyMs: report.latencyMs };
   if (report.status === 'healthy') log.info('health check', properties);
   else log.warn('health check', { ...properties, checks: report.checks });
+  trackEvent('HealthCheck', properties);
   await storeHealthReport(report, new Date(), log);
 }
 

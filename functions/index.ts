@@ -2,10 +2,13 @@
 import { app } from '@azure/functions';
 import { getSettings } from '../shared/config/settings';
 import { disposeDocumentStore, warmUpDocumentStore } from '../shared/data/storeFactory';
+import { startTelemetry, stopTelemetry } from '../shared/telemetry/appInsights';
 import { createJsonLogger } from '../shared/telemetry/logger';
 import { buildFunctionTable } from './functionTable';
 
 const settings = getSettings();
+// Before any function is registered, so the first invocation is traced (only with a connection string).
+startTelemetry(settings);
 
 for (const definition of buildFunctionTable(settings)) {
   if (definition.trigger === 'http') {
@@ -36,5 +39,8 @@ app.hook.appStart(async () => {
   }
 });
 
-// Close the one CosmosClient / SQLite handle when the host shuts the worker down.
-app.hook.appTerminate(() => disposeDocumentStore());
+// Close the one CosmosClient / SQLite handle when the host shuts the worker down, and send the last telemetry.
+app.hook.appTerminate(async () => {
+  await disposeDocumentStore();
+  await stopTelemetry();
+});

@@ -1,10 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { InvocationContext } from '@azure/functions';
 
 /** The ids that tie one invocation's logs, telemetry and response together. */
 export interface CorrelationContext {
   invocationId: string;
   correlationId: string;
+  /** The invocation's context, so code that has none at hand (the store, its policies) logs through it. */
+  context?: InvocationContext;
 }
 
 /** The response (and request) header that carries the correlation id. */

@@ -36,6 +36,58 @@ export function observeInvocations(observer: InvocationObserver): () => void {
   return () => observers.delete(observer);
 }
 
+/** What a tracer knows when an invocation starts. */
+export interface InvocationStart {
+  trigger: 'http' | 'timer';
+  name: string;
+  operation: string;
+  invocationId: string;
+  correlationId: string;
+  /** The HTTP request, for HTTP functions (method, URL, traceparent). */
+  request?: HttpRequest;
+}
+
+/** One invocation as a tracer follows it: its work runs inside `run`, and `end` receives its record. */
+export interface InvocationSpan {
+  run<T>(work: () => T): T;
+  end(record: InvocationRecord): void;
+}
+
+/**
+ * Opens a span around each invocation (Application Insights: the request that the invocation's dependency
+ * calls attach to). Unlike an observer it sees the invocation start, so it can make the work run in its
+ * context. Must not throw.
+ */
+export type InvocationTracer = (start: InvocationStart) => InvocationSpan;
+
+let tracer: InvocationTracer | undefined;
+
+/** Sets the one tracer of the process (there is one telemetry pipeline per process); returns its remover. */
+export function traceInvocations(next: InvocationTracer): () => void {
+  tracer = next;
+  return () => {
+    if (tracer === next) tracer = undefined;
+  };
+}
+
+// The tracer's span, or none: without a tracer (no telemetry configured) an invocation costs nothing more.
+function openSpan(start: InvocationStart): InvocationSpan | undefined {
+  if (!tracer) return undefined;
+  try {
+    return tracer(start);
+  } catch {
+    return undefined;
+  }
+}
+
+function closeSpan(span: InvocationSpan | undefined, record: InvocationRecord): void {
+  try {
+    span?.end(record);
+  } catch {
+    // Telemetry must never fail the invocation it follows.
+  }
+}
+
 function notify(record: InvocationRecord): void {
   for (const observer of observers) {
     try {
@@ -94,15 +146,22 @@ export function instrumentHttpHandler(name: string, operation: string, handler: 
       invocationId: context.invocationId,
       correlationId,
     };
-    try {
-      const result = await withCorrelation({ invocationId: context.invocationId, correlationId }, () =>
+    const span = openSpan({ ...base, request });
+    const work = () =>
+      withCorrelation({ invocationId: context.invocationId, correlationId, context }, () =>
         handler(request, context),
       );
+    try {
+      const result = await (span ? span.run(work) : work());
       const status = statusOf(result);
-      notify({ ...base, status, success: status < 500, durationMs: performance.now() - started });
+      const record = { ...base, status, success: status < 500, durationMs: performance.now() - started };
+      closeSpan(span, record);
+      notify(record);
       return withHeader(result, correlationId) as Awaited<ReturnType<HttpHandler>>;
     } catch (error) {
-      notify({ ...base, status: 500, success: false, durationMs: performance.now() - started, error });
+      const record = { ...base, status: 500, success: false, durationMs: performance.now() - started, error };
+      closeSpan(span, record);
+      notify(record);
       throw error;
     }
   };
@@ -122,13 +181,20 @@ export function instrumentTimerHandler(name: string, handler: TimerHandler): Tim
       invocationId: context.invocationId,
       correlationId,
     };
-    try {
-      await withCorrelation({ invocationId: context.invocationId, correlationId }, () =>
+    const span = openSpan(base);
+    const work = () =>
+      withCorrelation({ invocationId: context.invocationId, correlationId, context }, () =>
         handler(timer, context),
       );
-      notify({ ...base, success: true, durationMs: performance.now() - started });
+    try {
+      await (span ? span.run(work) : work());
+      const record = { ...base, success: true, durationMs: performance.now() - started };
+      closeSpan(span, record);
+      notify(record);
     } catch (error) {
-      notify({ ...base, success: false, durationMs: performance.now() - started, error });
+      const record = { ...base, success: false, durationMs: performance.now() - started, error };
+      closeSpan(span, record);
+      notify(record);
       throw error;
     }
   };

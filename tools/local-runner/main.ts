@@ -2,6 +2,7 @@
 // one clear stderr line and exit 1 for a configuration error, graceful stop and exit 0 on SIGINT/SIGTERM.
 import { loadSettings, SettingsError } from '../../shared/config/settings';
 import { warmUpDocumentStore } from '../../shared/data/storeFactory';
+import { startTelemetry, stopTelemetry } from '../../shared/telemetry/appInsights';
 import { startLocalAzurite, type LocalAzurite } from './localAzurite';
 import { applyLocalSettings, applyStorageDefault, readRoutePrefix } from './localSettings';
 import { startLocalRunner, type LocalRunner } from './runner';
@@ -35,6 +36,7 @@ export async function runCli(): Promise<void> {
     active
       .close()
       .then(() => azurite?.stop())
+      .then(() => stopTelemetry())
       .then(
         () => process.exit(0),
         (error: unknown) => {
@@ -64,6 +66,8 @@ export async function runCli(): Promise<void> {
     applyStorageDefault(cwd, process.env);
     const settings = loadSettings(process.env, cwd);
     log = createRunnerLog(settings.logLevel);
+    // Only with APPLICATIONINSIGHTS_CONNECTION_STRING; without it the SDK is not even loaded.
+    startTelemetry(settings);
     // The local store's file is ours: open it before listening, and if it cannot be opened (corrupt,
     // unreadable) stop with one line naming it. A remote Cosmos account is opened in the background: it
     // being slow or down is not a start-up error; requests answer 503 and /api/health says why.

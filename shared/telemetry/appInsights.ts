@@ -1,0 +1,89 @@
+// The one switch for Application Insights, called by both entry points (functions/index.ts under the
+// Functions host, tools/local-runner/main.ts for npm start). Without APPLICATIONINSIGHTS_CONNECTION_STRING
+// nothing is loaded and nothing is sent: the SDK module is required only once a connection string is set,
+// which keeps start-up without one as fast as before (loading the SDK takes about half a second).
+import type { Settings } from '../config/settings';
+import type { TelemetryPipeline } from './appInsightsPipeline';
+import { createJsonLogger } from './logger';
+
+let pipeline: TelemetryPipeline | undefined;
+
+// The ingestion host only, for the start-up line: the rest of the connection string (its key) is a secret.
+function ingestionHost(connectionString: string): string {
+  const endpoint = /(?:^|;)\s*IngestionEndpoint\s*=\s*([^;]+)/i.exec(connectionString)?.[1];
+  if (!endpoint) return 'default';
+  try {
+    return new URL(endpoint.trim()).host;
+  } catch {
+    return 'unparsable';
+  }
+}
+
+/**
+ * Starts Application Insights once per process when settings carry a connection string; returns whether
+ * telemetry runs. A failure to start is logged (never with the connection string) and the app runs
+ * without telemetry. `env` supplies APPLICATIONINSIGHTS_AUTHENTICATION_STRING (Entra ID ingestion).
+ */
+export function startTelemetry(
+  settings: Settings,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
+  if (pipeline) return true;
+  const connectionString = settings.applicationInsightsConnectionString?.trim();
+  if (!connectionString) return false;
+  const log = createJsonLogger(settings.logLevel);
+  try {
+    // Required here, not imported at the top: this line is what loads the SDK.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startPipeline } = require('./appInsightsPipeline') as typeof import('./appInsightsPipeline');
+    pipeline = startPipeline({
+      connectionString,
+      authenticationString: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+      hasBreaker: settings.dataBackend === 'cosmos',
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log.error('telemetry not started', {
+      reason: reason.split(connectionString).join('[connection string]'),
+    });
+    return false;
+  }
+  log.info('telemetry started', {
+    ingestion: ingestionHost(connectionString),
+    identity: Boolean(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim()),
+  });
+  return true;
+}
+
+/** Whether Application Insights runs in this process. */
+export function telemetryStarted(): boolean {
+  return pipeline !== undefined;
+}
+
+/** Sends everything queued now; resolves at once when telemetry does not run. */
+export async function flushTelemetry(): Promise<void> {
+  await pipeline?.flush();
+}
+
+// An ingestion endpoint that does not answer must not hold a stopping process for long.
+const STOP_WAIT_MS = 5_000;
+
+/**
+ * Flushes and shuts Application Insights down (at process exit), waiting at most a few seconds; a later
+ * startTelemetry starts it anew.
+ */
+export async function stopTelemetry(): Promise<void> {
+  const running = pipeline;
+  pipeline = undefined;
+  if (!running) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STOP_WAIT_MS);
+    timer.unref();
+  });
+  try {
+    await Promise.race([running.shutdown().catch(() => undefined), waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,90 @@
+// The Application Insights pipeline itself. This module imports the SDK (about half a second of loading),
+// so appInsights.ts requires it only when a connection string is set: without one, neither the SDK nor the
+// OpenTelemetry API is ever loaded.
+import { TelemetryClient } from 'applicationinsights';
+import { currentCorrelation } from './correlation';
+import { ingestionCredential } from './ingestionCredential';
+import { traceInvocations } from './invocationTelemetry';
+import { createInvocationTracer } from './invocationSpans';
+import { onLoggedErrors } from './logger';
+import { recordStoreTelemetry } from './storeTelemetry';
+import { onTrackedEvents } from './telemetryEvents';
+
+/** What the pipeline needs; the connection string is a secret and is never logged. */
+export interface PipelineOptions {
+  connectionString: string;
+  /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING ("Authorization=AAD;ClientId=..."): Entra ID ingestion. */
+  authenticationString: string | undefined;
+  /** The store has a circuit breaker (Cosmos DB), so its state gauge reports from the start. */
+  hasBreaker: boolean;
+}
+
+/** A running pipeline. */
+export interface TelemetryPipeline {
+  /** Sends everything queued now (spans, logs and metrics alike). */
+  flush(): Promise<void>;
+  /** Detaches from the app, flushes and shuts the SDK down. */
+  shutdown(): Promise<void>;
+}
+
+function errorOf(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function asProperties(properties: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    if (value === undefined || value === null) continue;
+    strings[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return strings;
+}
+
+/** Starts the SDK (once per process: its providers are global) and connects the app's telemetry hooks to it. */
+export function startPipeline(options: PipelineOptions): TelemetryPipeline {
+  const client = new TelemetryClient(options.connectionString);
+  const credential = ingestionCredential(options.authenticationString);
+  if (credential) client.config.aadTokenCredential = credential;
+  // Requests are the function table's spans (invocationSpans.ts): the same under the Functions host, whose
+  // worker never sees the HTTP request, and the local runner, whose node:http server would otherwise give
+  // a second, route-less request per call. Outgoing HTTP (Cosmos DB, Blob Storage) stays instrumented.
+  client.config.enableAutoCollectRequests = false;
+  client.config.enableAutoCollectDependencies = true;
+  // The app logs through its Logger, not console or a third-party logger.
+  client.config.enableAutoCollectConsole = false;
+  client.config.enableAutoCollectExternalLoggers = false;
+  client.initialize();
+
+  const trackException = (error: unknown, properties: Record<string, unknown>): void => {
+    const correlation = currentCorrelation();
+    client.trackException({
+      exception: errorOf(error),
+      properties: asProperties({
+        ...(correlation
+          ? { correlationId: correlation.correlationId, invocationId: correlation.invocationId }
+          : {}),
+        ...properties,
+      }),
+    });
+  };
+
+  const detach = [
+    traceInvocations(createInvocationTracer(trackException)),
+    onLoggedErrors((error, message, properties) => trackException(error, { ...properties, message })),
+    onTrackedEvents((name, properties, measurements) =>
+      client.trackEvent({ name, properties, measurements }),
+    ),
+    recordStoreTelemetry(options.hasBreaker),
+  ];
+
+  let stopping: Promise<void> | undefined;
+  return {
+    flush: () => client.flush(),
+    shutdown: () =>
+      (stopping ??= (async () => {
+        for (const stop of detach) stop();
+        await client.flush();
+        await client.shutdown();
+      })()),
+  };
+}
