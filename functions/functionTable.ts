@@ -2,6 +2,7 @@ import type { Settings } from '../shared/config/settings';
 import { instrumentHttpHandler, instrumentTimerHandler } from '../shared/telemetry/invocationTelemetry';
 import { bulkFunctions } from './bulk';
 import { costReportFunctions } from './costReport';
+import { dashboardFunctions } from './dashboard';
 import type { FunctionDefinition } from './functionDefinition';
 import { healthFunctions } from './health';
 import { meFunctions } from './me';
@@ -39,5 +40,6 @@ function functionsOf(settings: Settings): FunctionDefinition[] {
     ...metricsFunctions(settings),
     ...costReportFunctions(settings),
     ...openApiFunctions(),
+    ...dashboardFunctions(),
   ];
 }
