@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchApi } from './api.bench';
 import { benchBulk } from './bulk.bench';
 import { benchCosmosClient } from './cosmosClient.bench';
+import { benchDashboard } from './dashboard.bench';
 import { benchLocalStore } from './localStore.bench';
 import type { BenchRow } from './measure';
 import { benchQueryCache } from './queryCache.bench';
@@ -21,6 +22,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   queryCache: benchQueryCache,
   cosmosClient: benchCosmosClient,
   scale: benchScale,
+  dashboard: benchDashboard,
 };
 
 /** A results row with the suite that measured it and when. */
