@@ -124,6 +124,17 @@ export const SETTING_NAMES = [
   'AzureWebJobsStorage__clientId',
 ] as const;
 
+/**
+ * Names under an owned prefix that the Functions host (not the app) reads: identity-based host storage.
+ * The app tolerates them without reading them, so the typo guard below does not stop start-up in Azure.
+ */
+export const HOST_SETTING_NAMES = [
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__queueServiceUri',
+  'AzureWebJobsStorage__tableServiceUri',
+] as const;
+
 // A variable under one of these prefixes that is not a known setting is almost always a typo
 // (COSMOS_ENDPIONT) that would otherwise silently fall back to a default.
 const OWNED_PREFIXES = [
@@ -195,7 +206,7 @@ function editDistance(a: string, b: string): number {
 
 /** Parses and validates every setting from the environment; throws SettingsError on the first bad one. */
 export function loadSettings(env: Env = process.env, cwd: string = process.cwd()): Settings {
-  const known = new Set<string>(SETTING_NAMES);
+  const known = new Set<string>([...SETTING_NAMES, ...HOST_SETTING_NAMES]);
   for (const name of Object.keys(env).sort()) {
     if (!known.has(name) && OWNED_PREFIXES.some((p) => name.startsWith(p))) {
       const hint = closestSetting(name);

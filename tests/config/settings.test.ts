@@ -113,3 +113,16 @@ test('AUTH_MODE=jwt needs its issuer, audience and JWKS address', () => {
     jwksUri: 'https://issuer/keys',
   });
 });
+
+describe('names the Functions host reads', () => {
+  it('tolerates identity-based host storage settings under the owned prefix, and still catches typos there', () => {
+    const env = {
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__accountName: 'acct',
+    };
+    expect(() => loadSettings(env)).not.toThrow();
+    expect(() => loadSettings({ AzureWebJobsStorage__credentail: 'managedidentity' })).toThrow(
+      /Unknown setting AzureWebJobsStorage__credentail/,
+    );
+  });
+});

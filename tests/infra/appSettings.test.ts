@@ -138,12 +138,10 @@ test('AUTH_MODE in Azure is easyauth or jwt, never dev', () => {
 });
 
 // A Bicep setting name under the app's own prefixes (AzureWebJobsStorage__, COSMOS_, ...) that is not in
-// SETTING_NAMES stops the app at start-up ("Unknown setting", the typo guard). The Functions host needs
-// AzureWebJobsStorage__credential=managedidentity to use a user-assigned identity, so until settings.ts
-// accepts that name (it is not the app's to read, only to tolerate), the app refuses it. This list is
-// the known blocker, exactly: the test fails when anything else stops start-up, and when the blocker is
-// fixed (then empty the list).
-const REFUSED_UNTIL_SETTINGS_ACCEPT_HOST_NAMES = ['AzureWebJobsStorage__credential'];
+// SETTING_NAMES stops the app at start-up ("Unknown setting", the typo guard), unless it is one the host
+// reads (HOST_SETTING_NAMES, e.g. AzureWebJobsStorage__credential=managedidentity for a user-assigned
+// identity). Nothing the templates set may be refused: the list stays empty.
+const REFUSED_UNTIL_SETTINGS_ACCEPT_HOST_NAMES: string[] = [];
 
 function startUpRefusals(env: Record<string, string>): string[] {
   const refused: string[] = [];
