@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resetSettings } from '../../shared/config/settings';
+import { loadEntryModule, type LoadedEntry } from '../../tools/local-runner/entryModule';
 import { startLocalRunner, type LocalRunner } from '../../tools/local-runner/runner';
+import { bundledEntry } from '../../tools/package/packageLayout';
+import { jestEntryLoader } from '../helpers/jestEntryLoader';
 
 export type Body = Record<string, unknown>;
 
@@ -43,6 +46,19 @@ export interface ApiUnderTest {
 }
 
 const OWNED = /^(COSMOS_|DATA_|AUTH_|JWT_|LOCAL_STORE_|HEALTH_CHECK_|KEY_VAULT_|WEBSITE_INSTANCE_ID$)/;
+
+/**
+ * With LT_TEST_FUNCTION_TABLE=bundle (npm run test:bundle) the runner serves the deployment bundle's
+ * functions instead of the source table: the bundle is loaded fresh, registering through the Functions
+ * worker's API as under the host, and its appStart/appTerminate hooks run as the host runs them.
+ * LT_TEST_BUNDLE names another bundle.
+ */
+function bundleUnderTest(): LoadedEntry | undefined {
+  if (process.env.LT_TEST_FUNCTION_TABLE !== 'bundle') return undefined;
+  const bundle = process.env.LT_TEST_BUNDLE ?? bundledEntry(path.resolve(__dirname, '..', '..'));
+  if (!fs.existsSync(bundle)) throw new Error(`${bundle} does not exist: build it with npm run package`);
+  return loadEntryModule(bundle, jestEntryLoader);
+}
 
 function client(url: string, identity: Record<string, string>): ApiClient {
   const request = async (method: string, pathAndQuery: string, options: RequestOptions = {}) => {
@@ -84,7 +100,13 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiUnd
     ...env,
   });
   resetSettings();
-  const runner: LocalRunner = await startLocalRunner({ port: 0, write: () => undefined });
+  const bundle = bundleUnderTest();
+  await bundle?.start();
+  const runner: LocalRunner = await startLocalRunner({
+    port: 0,
+    write: () => undefined,
+    functions: bundle?.functions,
+  });
   return {
     url: runner.url,
     dataDir,
@@ -96,6 +118,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiUnd
     anonymous: client(runner.url, {}),
     close: async () => {
       await runner.close();
+      // The runner disposes the source tree's store; the bundle's own store closes through its hook.
+      await bundle?.terminate();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

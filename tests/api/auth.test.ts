@@ -326,39 +326,51 @@ describe('AUTH_MODE=jwt', () => {
     await jwks?.close();
   });
 
+  // The probe routes run the source tree's auth code. Under npm run test:bundle the API is the deployment
+  // bundle, whose key-set cache is its own, so a probe fetches the key set once more; the counts below are
+  // the API's own fetches.
+  let probeFetches = 0;
+  const callProbe: Harness['callProbe'] = async (route, headers) => {
+    const before = jwks.hits();
+    const answer = await h.callProbe(route, headers);
+    probeFetches += jwks.hits() - before;
+    return answer;
+  };
+  const apiFetches = () => jwks.hits() - probeFetches;
+
   // The tests below run in order: the JWKS fetch count and the key-rotation steps build on each other.
 
   test('a valid token is accepted; the user is its oid claim (Entra ID object id), else sub', async () => {
-    expect(jwks.hits()).toBe(0);
+    expect(apiFetches()).toBe(0);
     const withOid = await h.putMe(bearer(await tokenFor(keyA, { sub: 'pairwise-sub', oid: 'object-id-1' })));
     expect([withOid.status, withOid.body.userId]).toEqual([201, 'object-id-1']);
     const subOnly = await h.putMe(bearer(await tokenFor(keyA, { sub: 'subject-2' })));
     expect([subOnly.status, subOnly.body.userId]).toEqual([201, 'subject-2']);
-    expect(jwks.hits()).toBe(1);
+    expect(apiFetches()).toBe(1);
   });
 
   test('roles come from the roles claim; an admin route is 403 without admin, 200 with it', async () => {
     const admin = await tokenFor(keyA, { sub: 'dana', roles: ['admin', 'reader'], name: 'Dana' });
-    expect((await h.callProbe('whoami', bearer(admin))).body).toEqual({
+    expect((await callProbe('whoami', bearer(admin))).body).toEqual({
       userId: 'dana',
       roles: ['admin', 'reader'],
       name: 'Dana',
     });
-    expect((await h.callProbe('admin-probe', bearer(admin))).status).toBe(200);
+    expect((await callProbe('admin-probe', bearer(admin))).status).toBe(200);
     const single = await tokenFor(keyA, { sub: 'dana', roles: 'admin' });
-    expect((await h.callProbe('whoami', bearer(single))).body.roles).toEqual(['admin']);
+    expect((await callProbe('whoami', bearer(single))).body.roles).toEqual(['admin']);
     const reader = await tokenFor(keyA, { sub: 'erin', roles: ['reader'] });
-    const forbidden = await h.callProbe('admin-probe', bearer(reader));
+    const forbidden = await callProbe('admin-probe', bearer(reader));
     expect([forbidden.status, forbidden.body.code]).toEqual([403, 'FORBIDDEN']);
   });
 
   test('the key set is fetched once and cached: 20 more requests, no more fetches', async () => {
-    const before = jwks.hits();
+    const before = apiFetches();
     for (let i = 0; i < 20; i++) {
       const response = await h.putMe(bearer(await tokenFor(keyA, { sub: `many-${i % 3}` })));
       expect(response.status).toBeLessThan(300);
     }
-    expect(jwks.hits()).toBe(before);
+    expect(apiFetches()).toBe(before);
     expect(before).toBe(1);
   });
 
@@ -387,7 +399,7 @@ describe('AUTH_MODE=jwt', () => {
       (await h.putMe(bearer(await tokenFor(keyA, claims, { expiresAt: now - 30 })))).status,
     ).toBeLessThan(300);
     // Unknown key ids did not make the app refetch the JWKS: it waits out a cooldown between refetches.
-    expect(jwks.hits()).toBe(1);
+    expect(apiFetches()).toBe(1);
   });
 
   test('an HS256 token (the public key misused as a shared secret) is 401', async () => {
@@ -423,18 +435,18 @@ describe('AUTH_MODE=jwt', () => {
     // Within 30 s of the last fetch an unknown key id does not trigger a refetch (a flood of tokens with
     // random key ids cannot hammer the identity provider), so the new key is not known yet.
     expect401(await h.putMe(bearer(rotated)));
-    expect(jwks.hits()).toBe(1);
+    expect(apiFetches()).toBe(1);
 
     // Once the cooldown has passed, the unknown key id makes the app refetch the JWKS, once.
     const realNow = Date.now.bind(Date);
     jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 31_000);
     expect((await h.putMe(bearer(rotated))).status).toBeLessThan(300);
-    expect(jwks.hits()).toBe(2);
+    expect(apiFetches()).toBe(2);
     for (let i = 0; i < 5; i++) {
       expect((await h.putMe(bearer(await tokenFor(keyB, { sub: 'hugo' })))).status).toBe(200);
       expect((await h.putMe(bearer(await tokenFor(keyA, { sub: 'ivan' })))).status).toBeLessThan(300);
     }
-    expect(jwks.hits()).toBe(2);
+    expect(apiFetches()).toBe(2);
   });
 });
 

@@ -87,16 +87,21 @@ export interface RunnerProcess {
 
 const children = new Set<ChildProcess>();
 
-/** Spawns `node scripts/start.mjs` (or another script) with a clean environment plus `env`. */
+/** Spawns `node scripts/start.mjs` (or another script, with its arguments) with a clean environment plus `env`. */
 export function spawnRunner(
   env: Record<string, string>,
-  options: { cwd?: string; script?: string; onListening?: (child: ChildProcess) => void } = {},
+  options: {
+    cwd?: string;
+    script?: string;
+    args?: readonly string[];
+    onListening?: (child: ChildProcess) => void;
+  } = {},
 ): RunnerProcess {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !INHERITED_SETTING.test(name)),
   );
   const script = options.script ?? path.join(repoRoot, 'scripts', 'start.mjs');
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
     cwd: options.cwd ?? makeTempDir(),
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
