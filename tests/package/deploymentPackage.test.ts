@@ -11,7 +11,12 @@ import path from 'node:path';
 import { buildFunctionTable } from '../../functions/functionTable';
 import { loadSettings } from '../../shared/config/settings';
 import { loadEntryModule } from '../../tools/local-runner/entryModule';
-import { BUNDLE_EXTERNALS, separatePackages, unprovidedImports } from '../../tools/package/bundleExternals';
+import {
+  BUNDLE_EXTERNALS,
+  packageExternals,
+  separatePackages,
+  unprovidedImports,
+} from '../../tools/package/bundleExternals';
 import { buildDeploymentPackage, type PackageReport } from '../../tools/package/deploymentPackage';
 import { directoryStats } from '../../tools/package/directoryStats';
 import { RUNTIME_FILES } from '../../tools/package/runtimeFiles';
@@ -92,7 +97,7 @@ describe('what the package holds', () => {
   });
 
   test('every separately loaded package the app imports gets its own bundle, and the package stays under 10 MB', () => {
-    // The app imports all three today; a package it stops importing would simply not be built.
+    // The app imports all of them today; a package no bundle imports would simply not be built.
     expect(report.separate.map((s) => s.name).sort()).toEqual([...separatePackages()].sort());
     for (const built of report.separate) {
       const manifest = JSON.parse(
@@ -101,6 +106,20 @@ describe('what the package holds', () => {
       expect(manifest).toMatchObject({ name: built.name, main: 'index.js' });
     }
     expect(report.bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
+  });
+
+  test('a shared package is one copy: every bundle that uses @azure/logger requires it rather than carrying its own', () => {
+    const bundles = [report.bundle, ...report.separate.filter((s) => s.name !== '@azure/logger')];
+    const carried = (built: (typeof bundles)[number]) =>
+      Object.keys(built.metafile.inputs).filter((input) => input.includes('node_modules/@azure/logger/'));
+    for (const built of bundles) expect(carried(built)).toEqual([]);
+    const users = bundles.filter((built) => built.imports.some((i) => i.path === '@azure/logger'));
+    expect(users.map((built) => path.basename(path.dirname(built.file))).sort()).toEqual(
+      ['functions', 'applicationinsights', 'storage-blob'].sort(),
+    );
+    expect(packageExternals('@azure/logger')).toEqual({
+      '@azure/functions-core': BUNDLE_EXTERNALS['@azure/functions-core'],
+    });
   });
 
   test('the bundle leaves to run time only Node built-ins and the modules BUNDLE_EXTERNALS names', () => {
@@ -242,6 +261,8 @@ describe('the package as deployed, outside the repository', () => {
       // appTerminate flushes what is queued before the process exits.
       await stop(runner);
       expect(runner.stdoutText()).toContain('"message":"telemetry started"');
+      // The SDK's own diagnostics and the Azure SDK logger it takes over stay out of stdout's JSON lines.
+      expect(runner.lines.filter((l) => l.message === '(not JSON)')).toEqual([]);
 
       const request = itemsOf(ingestion.envelopes, 'RequestData').find(
         (e) => e.data.baseData.properties?.correlationId === 'package-telemetry',

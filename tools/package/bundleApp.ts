@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   BUNDLE_EXTERNALS,
+  packageExternals,
   unprovidedImports,
   type BundleExternal,
   type RuntimeImport,
@@ -102,7 +103,7 @@ export function bundleEntry(root: string, outfile: string, mapFile: string): Pro
 
 /**
  * Bundles the installed package `name` (its main entry, as require(name) finds it from `root`) into one
- * file, `outfile`. Only the worker's built-in module stays outside.
+ * file, `outfile`. Only the worker's built-in module and the shared packages stay outside.
  */
 export function bundlePackage(
   root: string,
@@ -110,15 +111,15 @@ export function bundlePackage(
   outfile: string,
   mapFile: string,
 ): Promise<BuiltBundle> {
-  const host = Object.fromEntries(Object.entries(BUNDLE_EXTERNALS).filter(([, e]) => e.kind === 'host'));
+  const external = packageExternals(name);
   return build(
     {
       absWorkingDir: root,
       entryPoints: [name],
       outfile,
-      external: Object.keys(host),
+      external: Object.keys(external),
     },
     mapFile,
-    host,
+    external,
   );
 }

@@ -11,7 +11,12 @@ export type ExternalKind =
   /** Needed only by the local store (DATA_BACKEND=local): never loaded in Azure, so not in the package. */
   | 'local-only'
   /** Bundled on its own into the package's node_modules, and loaded only when the app first needs it. */
-  | 'separate';
+  | 'separate'
+  /**
+   * Bundled on its own into the package's node_modules, and left outside every other bundle, so the app
+   * and the separate packages share one copy of its module state.
+   */
+  | 'shared';
 
 /** A module the bundle leaves to run time: how it is provided, and when the app loads it. */
 export interface BundleExternal {
@@ -40,13 +45,29 @@ export const BUNDLE_EXTERNALS: Readonly<Record<string, BundleExternal>> = {
     why: "the local store's SQL engine (with Babel and Turf); Azure runs on Cosmos DB",
   },
   '@azure/storage-blob': { kind: 'separate', why: 'loaded by the report timers and routes, not by requests' },
+  // The Azure SDK logger's level and destination are module state: Application Insights takes them over
+  // when it starts and the app gives them back (shared/telemetry/sdkDiagnostics.ts), for every SDK at once
+  // as with one installed copy, not for the copy inside one bundle.
+  '@azure/logger': {
+    kind: 'shared',
+    why: "one copy of the Azure SDK logger's level and destination for all bundles",
+  },
 };
 
-/** The packages that get a bundle of their own in the package's node_modules. */
+/** The packages that get a bundle of their own in the package's node_modules (separate and shared). */
 export function separatePackages(): string[] {
   return Object.entries(BUNDLE_EXTERNALS)
-    .filter(([, external]) => external.kind === 'separate')
+    .filter(([, external]) => external.kind === 'separate' || external.kind === 'shared')
     .map(([name]) => name);
+}
+
+/** What a package's own bundle leaves to run time: the worker's module, and the shared packages (not itself). */
+export function packageExternals(name: string): Record<string, BundleExternal> {
+  return Object.fromEntries(
+    Object.entries(BUNDLE_EXTERNALS).filter(
+      ([other, external]) => external.kind === 'host' || (external.kind === 'shared' && other !== name),
+    ),
+  );
 }
 
 /** One import a built bundle leaves to run time (esbuild's metafile: outputs[file].imports). */

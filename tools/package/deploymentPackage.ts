@@ -69,10 +69,15 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
   const entry = path.join(packageDir, manifest.main);
   const bundle = await bundleEntry(root, entry, path.join(buildDir, `${path.basename(entry)}.map`));
 
-  // A separate package gets its bundle only when the app imports it; its require(name) then finds
-  // node_modules/<name>/index.js, as in any Node app, both in Azure and when the package runs locally.
+  // A package gets its own bundle only when a bundle imports it (the app's, or another package's for a
+  // shared one); its require(name) then finds node_modules/<name>/index.js, as in any Node app, both in
+  // Azure and when the package runs locally.
+  const ownBundles = new Set(separatePackages());
+  const wanted = (built: BuiltBundle) =>
+    built.imports.map((i) => i.path).filter((name) => ownBundles.has(name));
+  const queue = [...new Set(wanted(bundle))];
   const separate: PackageReport['separate'] = [];
-  for (const name of separatePackages().filter((n) => bundle.imports.some((i) => i.path === n))) {
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
     const dir = path.join(packageDir, 'node_modules', name);
     const built = await bundlePackage(
       root,
@@ -86,6 +91,9 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
       `${JSON.stringify({ name, version, private: true, main: 'index.js', description: `${name} ${version}, bundled by npm run package` }, null, 2)}\n`,
     );
     separate.push({ ...built, name, why: BUNDLE_EXTERNALS[name].why });
+    for (const next of wanted(built)) {
+      if (!queue.includes(next) && !separate.some((s) => s.name === next)) queue.push(next);
+    }
   }
 
   fs.copyFileSync(path.join(root, 'host.json'), path.join(packageDir, 'host.json'));
@@ -129,7 +137,7 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
     bundle,
     separate,
     leftOut: Object.entries(BUNDLE_EXTERNALS)
-      .filter(([, external]) => external.kind !== 'separate')
+      .filter(([, external]) => external.kind === 'host' || external.kind === 'local-only')
       .map(([name, external]) => ({ name, why: external.why })),
     buildMs: performance.now() - started,
   };

@@ -5,10 +5,11 @@ import { renderTable } from '../cli/table';
 import { BundleError } from './bundleApp';
 import { buildDeploymentPackage, type PackageReport } from './deploymentPackage';
 
-const MB = 1024 * 1024;
+const KB = 1024;
+const MB = 1024 * KB;
 
-function mb(bytes: number): string {
-  return `${(bytes / MB).toFixed(2)} MB`;
+function size(bytes: number): string {
+  return bytes < 100 * KB ? `${(bytes / KB).toFixed(1)} KB` : `${(bytes / MB).toFixed(2)} MB`;
 }
 
 /** The report `npm run package` prints. */
@@ -17,15 +18,15 @@ export function renderPackageReport(report: PackageReport, cwd: string): string 
   const rows = [
     [
       rel(report.entry),
-      mb(report.bundle.bytes),
+      size(report.bundle.bytes),
       'the app: functions, shared code, @azure/functions, Azure SDKs',
     ],
-    ...report.separate.map((s) => [rel(s.file), mb(s.bytes), `${s.name}: ${s.why}`]),
+    ...report.separate.map((s) => [rel(s.file), size(s.bytes), `${s.name}: ${s.why}`]),
   ];
   return [
-    `Deployment package ${rel(report.packageDir)}: ${report.files} files, ${mb(report.bytes)}` +
+    `Deployment package ${rel(report.packageDir)}: ${report.files} files, ${size(report.bytes)}` +
       (report.zip
-        ? ` (zip ${mb(report.zip.bytes)}: ${rel(report.zip.file)})`
+        ? ` (zip ${size(report.zip.bytes)}: ${rel(report.zip.file)})`
         : ' (no `zip` command: zip skipped)') +
       `, built in ${(report.buildMs / 1000).toFixed(1)} s`,
     '',
