@@ -40,6 +40,7 @@ export function startTelemetry(
       connectionString,
       authenticationString: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
       hasBreaker: settings.dataBackend === 'cosmos',
+      logLevel: settings.logLevel,
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

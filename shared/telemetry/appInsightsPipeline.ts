@@ -2,11 +2,13 @@
 // so appInsights.ts requires it only when a connection string is set: without one, neither the SDK nor the
 // OpenTelemetry API is ever loaded.
 import { TelemetryClient } from 'applicationinsights';
+import type { LogLevel } from '../config/settings';
 import { currentCorrelation } from './correlation';
 import { ingestionCredential } from './ingestionCredential';
 import { traceInvocations } from './invocationTelemetry';
 import { createInvocationTracer } from './invocationSpans';
-import { onLoggedErrors } from './logger';
+import { createJsonLogger, onLoggedErrors } from './logger';
+import { keepAzureSdkLogging, logSdkDiagnostics } from './sdkDiagnostics';
 import { recordStoreTelemetry } from './storeTelemetry';
 import { onTrackedEvents } from './telemetryEvents';
 
@@ -17,13 +19,15 @@ export interface PipelineOptions {
   authenticationString: string | undefined;
   /** The store has a circuit breaker (Cosmos DB), so its state gauge reports from the start. */
   hasBreaker: boolean;
+  /** LOG_LEVEL, for the SDK's own diagnostics. */
+  logLevel: LogLevel;
 }
 
 /** A running pipeline. */
 export interface TelemetryPipeline {
   /** Sends everything queued now (spans, logs and metrics alike). */
   flush(): Promise<void>;
-  /** Detaches from the app, flushes and shuts the SDK down. */
+  /** Flushes, detaches from the app and shuts the SDK down. */
   shutdown(): Promise<void>;
 }
 
@@ -50,10 +54,18 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   // a second, route-less request per call. Outgoing HTTP (Cosmos DB, Blob Storage) stays instrumented.
   client.config.enableAutoCollectRequests = false;
   client.config.enableAutoCollectDependencies = true;
+  // Incoming requests not even wrapped: an ignored one still costs the HTTP instrumentation a context per
+  // request. The distro types these options as the base InstrumentationConfig but hands them whole to the
+  // HTTP instrumentation, whose config has this switch.
+  const http = { enabled: true, disableIncomingRequestInstrumentation: true };
+  client.config.azureMonitorOpenTelemetryOptions = { instrumentationOptions: { http } };
   // The app logs through its Logger, not console or a third-party logger.
   client.config.enableAutoCollectConsole = false;
   client.config.enableAutoCollectExternalLoggers = false;
+  const restoreAzureSdkLogging = keepAzureSdkLogging();
   client.initialize();
+  restoreAzureSdkLogging();
+  logSdkDiagnostics(createJsonLogger(options.logLevel), options.connectionString);
 
   const trackException = (error: unknown, properties: Record<string, unknown>): void => {
     const correlation = currentCorrelation();
@@ -82,8 +94,9 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
     flush: () => client.flush(),
     shutdown: () =>
       (stopping ??= (async () => {
-        for (const stop of detach) stop();
+        // Flushed while still attached, so observable metrics (the breaker gauge) report one last time.
         await client.flush();
+        for (const stop of detach) stop();
         await client.shutdown();
       })()),
   };

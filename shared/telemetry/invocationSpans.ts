@@ -33,7 +33,7 @@ function redactedUrl(url: string): string {
 // the span joins the host's operation. Elsewhere (the local runner) the trace comes from traceIdsFor.
 function parentContext(correlationId: string, traceparent: string | null | undefined): Context {
   const active = context.active();
-  const host = trace.getSpanContext(active);
+  const host = trace.getSpan(active)?.spanContext();
   if (host && trace.isSpanContextValid(host)) return active;
   const ids = traceIdsFor(correlationId, traceparent);
   return trace.setSpanContext(ROOT_CONTEXT, {
@@ -56,26 +56,32 @@ export function createInvocationTracer(trackException: ExceptionTracker): Invoca
   const tracer = trace.getTracer(TRACER_NAME);
   return (start): InvocationSpan => {
     const parent = parentContext(start.correlationId, start.request?.headers.get('traceparent'));
-    const attributes: Attributes = {
-      [REQUEST_DIMENSIONS.correlationId]: start.correlationId,
-      [REQUEST_DIMENSIONS.invocationId]: start.invocationId,
-      [REQUEST_DIMENSIONS.functionName]: start.name,
-      [REQUEST_DIMENSIONS.trigger]: start.trigger,
-    };
-    let name = start.name;
-    if (start.request) {
-      const route = start.operation.slice(start.operation.indexOf(' ') + 1);
-      name = `${start.request.method} ${route}`;
-      attributes['http.request.method'] = start.request.method;
-      attributes['http.route'] = route;
-      attributes['url.full'] = redactedUrl(start.request.url);
+    const route = start.request ? start.operation.slice(start.operation.indexOf(' ') + 1) : undefined;
+    const name = start.request ? `${start.request.method} ${route}` : start.name;
+    // No attributes at the start: the sampler does not read them, and most spans are sampled out (the SDK
+    // keeps 5 traces per second by default), so they are set only on a span that will be sent.
+    const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      const attributes: Attributes = {
+        [REQUEST_DIMENSIONS.correlationId]: start.correlationId,
+        [REQUEST_DIMENSIONS.invocationId]: start.invocationId,
+        [REQUEST_DIMENSIONS.functionName]: start.name,
+        [REQUEST_DIMENSIONS.trigger]: start.trigger,
+      };
+      if (start.request) {
+        attributes['http.request.method'] = start.request.method;
+        attributes['http.route'] = route;
+        attributes['url.full'] = redactedUrl(start.request.url);
+      }
+      span.setAttributes(attributes);
     }
-    const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
     const active = trace.setSpan(parent, span);
     return {
       run: (work) => context.with(active, work),
       end: (record: InvocationRecord) => {
-        if (record.status !== undefined) span.setAttribute('http.response.status_code', record.status);
+        if (record.status !== undefined && span.isRecording()) {
+          span.setAttribute('http.response.status_code', record.status);
+        }
         // Success as the app counts it (status < 500): a 404 is a correct answer, not a failed request.
         span.setStatus({ code: record.success ? SpanStatusCode.OK : SpanStatusCode.ERROR });
         if (record.error !== undefined) {

@@ -29,6 +29,7 @@ export interface Envelope {
       id?: string;
       url?: string;
       responseCode?: string;
+      resultCode?: string;
       success?: boolean;
       duration?: string;
       type?: string;

@@ -1,13 +1,30 @@
 // The `npm start` path (scripts/start.mjs -> tools/local-runner/main.ts) as a child process: telemetry is
 // switched on by the connection string alone, the SDK is loaded only then (require.cache, read at exit by
-// a preloaded module), and what is queued is sent before the process exits on SIGTERM.
+// a preloaded module), and what is queued is sent before the process exits on SIGTERM. Also where only a
+// real process shows it: the SDK's HTTP instrumentation hooks require() itself, which jest's module
+// registry bypasses, so the Cosmos DB calls as dependencies are checked here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { itemsOf, startFakeIngestion, type FakeIngestion } from '../helpers/fakeIngestion';
-import { killChildren, makeTempDir, removeTempDirs, spawnRunner } from '../runner/runnerHarness';
+import { METRIC_NAMES } from '../../shared/telemetry/telemetryNames';
+import { testCosmosEndpoint } from '../helpers/cosmosTestSettings';
+import {
+  itemsOf,
+  metricPoints,
+  startFakeIngestion,
+  type Envelope,
+  type FakeIngestion,
+} from '../helpers/fakeIngestion';
+import {
+  killChildren,
+  makeTempDir,
+  removeTempDirs,
+  spawnRunner,
+  type LogLine,
+} from '../runner/runnerHarness';
 
 // Modules that are the telemetry SDK (or only it loads).
 const SDK_MODULE = /node_modules[\\/](applicationinsights|@opentelemetry|@azure[\\/]monitor-opentelemetry)/;
+const USER = { 'x-ms-client-principal-id': 'npm-start-user' };
 
 describe('npm start and Application Insights', () => {
   let ingestion: FakeIngestion;
@@ -30,7 +47,19 @@ describe('npm start and Application Insights', () => {
     removeTempDirs();
   });
 
-  async function run(env: Record<string, string>): Promise<{ modules: string[]; lines: string }> {
+  // The child's telemetry settings: the fake endpoint trusted, every trace kept, no SDK self-telemetry.
+  const withTelemetry = () => ({
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+    NODE_EXTRA_CA_CERTS: ingestion.caFile,
+    OTEL_TRACES_SAMPLER: 'always_on',
+    APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+  });
+
+  /** Runs npm start with env, makes the requests, stops it with SIGTERM; returns its modules and log. */
+  async function run(
+    env: Record<string, string>,
+    requests: (url: string) => Promise<void>,
+  ): Promise<{ modules: string[]; stdout: string; lines: LogLine[] }> {
     const dir = makeTempDir('lt-telemetry-run-');
     const modulesFile = path.join(dir, 'modules.json');
     const runner = spawnRunner({
@@ -42,39 +71,36 @@ describe('npm start and Application Insights', () => {
       LT_MODULES_OUT: modulesFile,
       ...env,
     });
-    const url = await runner.listening;
-    const headers = {
-      'x-ms-client-principal-id': 'npm-start-user',
-      'x-correlation-id': 'npm-start-telemetry',
-    };
-    expect((await fetch(`${url}/api/health`)).status).toBe(200);
-    expect((await fetch(`${url}/api/tasks/no-such-task`, { headers })).status).toBe(404);
+    await requests(await runner.listening);
     runner.child.kill('SIGTERM');
     expect(await runner.exited).toEqual({ code: 0, signal: null });
     return {
       modules: JSON.parse(fs.readFileSync(modulesFile, 'utf8')) as string[],
-      lines: runner.stdoutText(),
+      stdout: runner.stdoutText(),
+      lines: runner.lines,
     };
   }
 
+  const healthAnd404 = async (url: string) => {
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    const headers = { ...USER, 'x-correlation-id': 'npm-start-telemetry' };
+    expect((await fetch(`${url}/api/tasks/no-such-task`, { headers })).status).toBe(404);
+  };
+
   it('without a connection string: nothing sent, and the SDK is never loaded', async () => {
-    const { modules, lines } = await run({});
+    const { modules, stdout } = await run({}, healthAnd404);
     expect(modules.length).toBeGreaterThan(50); // the preload saw the app's modules
     expect(modules.filter((file) => SDK_MODULE.test(file))).toEqual([]);
-    expect(lines).not.toContain('telemetry started');
+    expect(stdout).not.toContain('telemetry started');
     expect(ingestion.requests).toEqual([]);
   });
 
   it('with one: started once, the requests sent before exit, and the key never logged', async () => {
-    const { modules, lines } = await run({
-      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
-      NODE_EXTRA_CA_CERTS: ingestion.caFile,
-      OTEL_TRACES_SAMPLER: 'always_on',
-      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
-    });
+    const { modules, stdout } = await run(withTelemetry(), healthAnd404);
     expect(modules.some((file) => SDK_MODULE.test(file))).toBe(true);
-    expect(lines.split('"message":"telemetry started"')).toHaveLength(2); // exactly once
-    expect(lines).not.toContain('InstrumentationKey');
+    expect(stdout.split('"message":"telemetry started"')).toHaveLength(2); // exactly once
+    expect(stdout).not.toContain('InstrumentationKey');
+    expect(stdout).not.toContain('"message":"telemetry sdk"'); // the SDK had nothing to complain about
     // Queued when SIGTERM came, sent by the shutdown: nothing waited for a batch interval.
     const requests = itemsOf(ingestion.envelopes, 'RequestData');
     expect(requests.map((r) => r.data.baseData.name)).toEqual(
@@ -84,5 +110,63 @@ describe('npm start and Application Insights', () => {
       (r) => r.data.baseData.properties?.correlationId === 'npm-start-telemetry',
     );
     expect(notFound?.data.baseData.responseCode).toBe('404');
+  });
+
+  it('on the Cosmos DB store: each Cosmos call a dependency of its request, the breaker gauge, JSON-only stdout', async () => {
+    ingestion.envelopes.length = 0;
+    const { lines } = await run(
+      {
+        ...withTelemetry(),
+        DATA_BACKEND: 'cosmos',
+        COSMOS_ENDPOINT: testCosmosEndpoint(),
+        COSMOS_KEY: 'test-key',
+        COSMOS_ALLOW_INSECURE_TLS: 'true',
+        COSMOS_DATABASE: `npm-start-telemetry-${Date.now()}`,
+      },
+      async (url) => {
+        // The store opens in the background: wait until it answers.
+        for (let tries = 0; (await fetch(`${url}/api/health`)).status !== 200; tries += 1) {
+          if (tries > 200) throw new Error('the Cosmos DB store did not become healthy');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const json = { ...USER, 'content-type': 'application/json' };
+        const created = await fetch(`${url}/api/tasks`, {
+          method: 'POST',
+          headers: { ...json, 'x-correlation-id': 'cosmos-create' },
+          body: JSON.stringify({ id: 'cosmos-tele', title: 'Through Cosmos DB' }),
+        });
+        expect(created.status).toBe(201);
+        const read = await fetch(`${url}/api/tasks/cosmos-tele`, {
+          headers: { ...USER, 'x-correlation-id': 'cosmos-read' },
+        });
+        expect(read.status).toBe(200);
+      },
+    );
+    const envelopes = ingestion.envelopes;
+    const request = (correlationId: string) =>
+      itemsOf(envelopes, 'RequestData').find(
+        (e) => e.data.baseData.properties?.correlationId === correlationId,
+      );
+    const cosmosCalls = (item: Envelope | undefined) =>
+      itemsOf(envelopes, 'RemoteDependencyData').filter(
+        (e) =>
+          e.tags?.['ai.operation.id'] === item?.tags?.['ai.operation.id'] &&
+          /\/dbs\/[^/]+\/colls\/tasks\/docs/.test(e.data.baseData.data ?? ''),
+      );
+
+    const read = request('cosmos-read');
+    expect(read?.data.baseData).toMatchObject({ name: 'GET tasks/{id}', responseCode: '200', success: true });
+    const readCalls = cosmosCalls(read);
+    expect(readCalls.length).toBeGreaterThan(0);
+    expect(readCalls[0].data.baseData).toMatchObject({ type: 'Http', resultCode: '200', success: true });
+    expect(readCalls[0].data.baseData.data).toContain('/docs/cosmos-tele');
+    expect(cosmosCalls(request('cosmos-create')).length).toBeGreaterThan(0);
+    // The account key signs requests in a header: it is never in what is sent.
+    expect(JSON.stringify(envelopes)).not.toContain('test-key');
+
+    const breaker = metricPoints(envelopes).filter((p) => p.name === METRIC_NAMES.breakerState);
+    expect(breaker.map((p) => p.value)).toContain(0); // closed
+    // The Azure SDK's warnings (a 404 for each container checked at start-up) stay out of stdout.
+    expect(lines.filter((line) => line.message === '(not JSON)')).toEqual([]);
   });
 });
