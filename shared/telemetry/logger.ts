@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { getSettings, type LogLevel } from '../config/settings';
+import type { LogLevel } from '../config/settings';
 import { currentCorrelation } from './correlation';
 
 export type LogProperties = Record<string, unknown>;
@@ -49,16 +49,6 @@ function reportLoggedError(message: string, properties: LogProperties | undefine
     sink(error, message, normalise(properties) ?? {});
   } catch {
     // A telemetry failure is not the caller's problem.
-  }
-}
-
-// The level every logger of the app filters by: LOG_LEVEL, read when a logger is made (settings are
-// cached); a process whose settings cannot be read (a test with odd environment) logs at info.
-function configuredLevel(): LogLevel {
-  try {
-    return getSettings().logLevel;
-  } catch {
-    return 'info';
   }
 }
 
@@ -124,12 +114,12 @@ export function createJsonLogger(
 }
 
 /**
- * A logger that writes through the invocation context, so the host correlates lines with the invocation;
- * lines below LOG_LEVEL (or `level`) are dropped.
+ * A logger that writes through the invocation context, so the host correlates lines with the invocation.
+ * The level is applied where the context's lines go: the local runner filters them by LOG_LEVEL, the
+ * Functions host by host.json (logging.logLevel), as it does for every function's logs.
  */
-export function invocationLogger(context: InvocationContext, level: LogLevel = configuredLevel()): Logger {
+export function invocationLogger(context: InvocationContext): Logger {
   const emit = (entryLevel: LogLevel, message: string, properties?: LogProperties): void => {
-    if (LEVEL_ORDER[entryLevel] < LEVEL_ORDER[level]) return;
     if (entryLevel === 'error') reportLoggedError(message, properties);
     writeToContext(context, entryLevel, message, properties);
   };
