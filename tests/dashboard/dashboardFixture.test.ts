@@ -183,7 +183,8 @@ test('a failing /api/metrics is reported on the page, which keeps polling and re
   answers.metrics = problem(503, 'STORE_UNAVAILABLE', 'The store is unavailable.');
   const page = await browser.newPage({ viewport: DESKTOP });
   await page.goto(runner.api('dashboard?user=ops&roles=admin&refresh=1'));
-  await page.waitForFunction('document.getElementById("status").textContent.includes("503")');
+  // A locator, not a string predicate: the page's CSP forbids the eval Playwright would need for one.
+  await page.locator('#status', { hasText: '503' }).waitFor();
   expect(await page.locator('#status').textContent()).toBe(
     'GET /api/metrics answered 503: The store is unavailable.',
   );
