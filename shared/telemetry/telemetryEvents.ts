@@ -3,7 +3,10 @@
 import { currentCorrelation } from './correlation';
 import type { TelemetryEventName } from './telemetryNames';
 
-/** An event's fields: numbers become measurements (customMeasurements), the rest properties (customDimensions). */
+/**
+ * An event's fields. Every field is a property (customDimensions, as text), which the operations workbook
+ * reads; numbers are measurements (customMeasurements) as well, for charts that want them as numbers.
+ */
 export type EventFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
 /** Where events go once telemetry runs. */
@@ -35,11 +38,9 @@ export function trackEvent(name: TelemetryEventName, fields: EventFields = {}): 
     properties.invocationId = correlation.invocationId;
   }
   for (const [key, value] of Object.entries(fields)) {
-    if (typeof value === 'number') {
-      if (Number.isFinite(value)) measurements[key] = value;
-    } else if (value !== null && value !== undefined) {
-      properties[key] = String(value);
-    }
+    if (value === null || value === undefined) continue;
+    properties[key] = String(value);
+    if (typeof value === 'number' && Number.isFinite(value)) measurements[key] = value;
   }
   try {
     sink(name, properties, measurements);

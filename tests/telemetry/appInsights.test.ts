@@ -205,6 +205,10 @@ describe('Application Insights telemetry with a connection string', () => {
     );
     expect(event.data.baseData.measurements!.calls).toBeGreaterThan(0);
     expect(event.data.baseData.properties).toMatchObject({ mode: 'serverless', invocationId });
+    // The workbook reads every field from customDimensions (todouble(customDimensions.periodUsd), ...).
+    for (const field of ['requestCharge', 'calls', 'throttled', 'periodUsd', 'indexSuggestions']) {
+      expect(Number(event.data.baseData.properties?.[field])).toBe(event.data.baseData.measurements?.[field]);
+    }
     expect(event.data.baseData.properties?.name).toMatch(/^cost\/\d{4}-\d{2}-\d{2}$/);
 
     // The timer run is a request item named after the function, and the report's uploads to Blob
@@ -240,7 +244,11 @@ describe('Application Insights telemetry with a connection string', () => {
     const event = itemsOf(envelopes, 'EventData').find(
       (e) => e.data.baseData.name === EVENT_NAMES.healthCheck,
     )!;
-    expect(event.data.baseData.properties).toMatchObject({ status: 'healthy', backend: 'local' });
+    expect(event.data.baseData.properties).toMatchObject({
+      status: 'healthy',
+      backend: 'local',
+      latencyMs: expect.any(String),
+    });
     expect(event.data.baseData.measurements?.latencyMs).toEqual(expect.any(Number));
   });
 
