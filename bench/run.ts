@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchApi } from './api.bench';
 import { benchBulk } from './bulk.bench';
+import { benchColdStart } from './coldStart.bench';
 import { benchCosmosClient } from './cosmosClient.bench';
 import { benchDashboard } from './dashboard.bench';
 import { benchLocalStore } from './localStore.bench';
@@ -23,6 +24,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   cosmosClient: benchCosmosClient,
   scale: benchScale,
   dashboard: benchDashboard,
+  coldStart: benchColdStart,
 };
 
 /** A results row with the suite that measured it and when. */
