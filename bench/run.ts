@@ -11,6 +11,7 @@ import type { BenchRow } from './measure';
 import { benchQueryCache } from './queryCache.bench';
 import { benchScale } from './scale.bench';
 import { benchStartup } from './startup.bench';
+import { benchTelemetry } from './telemetry.bench';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
 
@@ -25,6 +26,7 @@ const SUITES: Record<string, () => Promise<BenchRow[]>> = {
   scale: benchScale,
   dashboard: benchDashboard,
   coldStart: benchColdStart,
+  telemetry: benchTelemetry,
 };
 
 /** A results row with the suite that measured it and when. */
