@@ -1,7 +1,7 @@
 // Telemetry overhead, side by side in one run: GET /api/tasks/{id} throughput of the local runner without
 // a connection string, with one and the SDK's default sampling (5 traces/s per instance), and with every
-// request sent (OTEL_TRACES_SAMPLER=always_on, the worst case); and `npm start` to the first healthy
-// /api/health without and with one. Each runner is its own child process (as in api.bench.ts), the load
+// request sent (OTEL_TRACES_SAMPLER=always_on, the worst case), on the local store and (default sampling
+// only) on the Cosmos DB test server; and `npm start` to the first healthy /api/health without and with one. Each runner is its own child process (as in api.bench.ts), the load
 // generator (autocannon) runs here, rounds alternate so noise hits every variant alike. Telemetry goes to
 // a fake ingestion endpoint in this process, which answers as Application Insights does.
 //
@@ -18,6 +18,7 @@ import zlib from 'node:zlib';
 import autocannon from 'autocannon';
 import { generate } from 'selfsigned';
 import { stop } from './api.bench';
+import { startBenchCosmosServer } from './cosmosServer';
 import { freePort } from './freePort';
 import { type BenchRow, spread } from './measure';
 
@@ -232,12 +233,24 @@ async function timeToFirstHealthy(env: Record<string, string>): Promise<number> 
   }
 }
 
-async function throughputRows(ingestion: FakeIngestion, dir: string): Promise<BenchRow[]> {
+/** Where the runners keep their data: the store's settings and how the rows name it. */
+interface BenchStore {
+  label: string;
+  env: (variant: number) => Record<string, string>;
+}
+
+async function throughputRows(
+  ingestion: FakeIngestion,
+  dir: string,
+  store: BenchStore,
+  which: (name: string) => boolean = () => true,
+): Promise<BenchRow[]> {
   const runners: { name: string; child: ChildProcess; url: string }[] = [];
   try {
-    for (const [name, env] of Object.entries(variants(ingestion))) {
+    const chosen = Object.entries(variants(ingestion)).filter(([name]) => which(name));
+    for (const [index, [name, env]] of chosen.entries()) {
       const dataDir = fs.mkdtempSync(path.join(dir, 'data-'));
-      const runner = await startRunner(dataDir, env);
+      const runner = await startRunner(dataDir, { ...store.env(index), ...env });
       runners.push({ name, ...runner, url: `${runner.url}${await seed(runner.url)}` });
     }
     // Warm-up, not counted: the JIT settles on the request path in a few seconds.
@@ -269,7 +282,7 @@ async function throughputRows(ingestion: FakeIngestion, dir: string): Promise<Be
     return measured.map(({ name, rate, cpu: cpuPerRequest }) => {
       const overhead = 1 - rate.median / baseline.rate.median;
       return {
-        name: `Telemetry overhead on GET /api/tasks/{id} (local runner, local store): ${name} vs none`,
+        name: `Telemetry overhead on GET /api/tasks/{id} (local runner, ${store.label}): ${name} vs none`,
         unit: 'req/s',
         ours: rate.median,
         comparison: baseline.rate.median,
@@ -322,7 +335,27 @@ export async function benchTelemetry(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-telemetry-'));
   const ingestion = await startFakeIngestion(dir);
   try {
-    return [...(await throughputRows(ingestion, dir)), ...(await startupRows(ingestion))];
+    const local: BenchStore = { label: 'local store', env: () => ({}) };
+    const rows = await throughputRows(ingestion, dir, local);
+    // A request that calls a store over the network, as in Azure: the span and the store metrics cost the
+    // same, the request costs more. Only the default sampling, to keep the run short.
+    const cosmos = await startBenchCosmosServer();
+    try {
+      const server: BenchStore = {
+        label: 'Cosmos DB test server',
+        env: (variant) => ({
+          DATA_BACKEND: 'cosmos',
+          COSMOS_ENDPOINT: cosmos.endpoint,
+          COSMOS_KEY: 'bench-key',
+          COSMOS_ALLOW_INSECURE_TLS: 'true',
+          COSMOS_DATABASE: `telemetry-bench-${variant}`,
+        }),
+      };
+      rows.push(...(await throughputRows(ingestion, dir, server, (name) => !name.includes('every request'))));
+    } finally {
+      await cosmos.stop();
+    }
+    return [...rows, ...(await startupRows(ingestion))];
   } finally {
     await ingestion.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 // which keeps start-up without one as fast as before (loading the SDK takes about half a second).
 import type { Settings } from '../config/settings';
 import type { TelemetryPipeline } from './appInsightsPipeline';
+import type { StoreIdentity } from './storeDependencies';
 import { createJsonLogger } from './logger';
 
 let pipeline: TelemetryPipeline | undefined;
@@ -17,6 +18,20 @@ function ingestionHost(connectionString: string): string {
   } catch {
     return 'unparsable';
   }
+}
+
+// What the store dependencies name: the account host and database (never a key), or the local file.
+function storeIdentity(settings: Settings): StoreIdentity {
+  if (settings.dataBackend === 'cosmos') {
+    let host: string | undefined;
+    try {
+      host = settings.cosmos.endpoint ? new URL(settings.cosmos.endpoint).host : undefined;
+    } catch {
+      host = undefined;
+    }
+    return { system: 'cosmosdb', host, database: settings.cosmos.database };
+  }
+  return { system: 'sqlite', host: undefined, database: 'local store' };
 }
 
 /**
@@ -40,6 +55,7 @@ export function startTelemetry(
       connectionString,
       authenticationString: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
       hasBreaker: settings.dataBackend === 'cosmos',
+      store: storeIdentity(settings),
       logLevel: settings.logLevel,
     });
   } catch (error) {

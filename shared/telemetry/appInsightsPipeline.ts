@@ -9,6 +9,7 @@ import { traceInvocations } from './invocationTelemetry';
 import { createInvocationTracer } from './invocationSpans';
 import { createJsonLogger, onLoggedErrors } from './logger';
 import { keepAzureSdkLogging, logSdkDiagnostics } from './sdkDiagnostics';
+import { recordStoreDependencies, type StoreIdentity } from './storeDependencies';
 import { recordStoreTelemetry } from './storeTelemetry';
 import { onTrackedEvents } from './telemetryEvents';
 
@@ -19,6 +20,8 @@ export interface PipelineOptions {
   authenticationString: string | undefined;
   /** The store has a circuit breaker (Cosmos DB), so its state gauge reports from the start. */
   hasBreaker: boolean;
+  /** What the store dependencies name. */
+  store: StoreIdentity;
   /** LOG_LEVEL, for the SDK's own diagnostics. */
   logLevel: LogLevel;
 }
@@ -51,14 +54,11 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   if (credential) client.config.aadTokenCredential = credential;
   // Requests are the function table's spans (invocationSpans.ts): the same under the Functions host, whose
   // worker never sees the HTTP request, and the local runner, whose node:http server would otherwise give
-  // a second, route-less request per call. Outgoing HTTP (Cosmos DB, Blob Storage) stays instrumented.
+  // a second, route-less request per call. Dependencies are the store's calls (storeDependencies.ts) and the
+  // Azure SDK's own spans (Blob Storage, Key Vault): with requests and dependencies both off, the SDK's
+  // HTTP instrumentation is not installed at all, which is what costs (see storeDependencies.ts).
   client.config.enableAutoCollectRequests = false;
-  client.config.enableAutoCollectDependencies = true;
-  // Incoming requests not even wrapped: an ignored one still costs the HTTP instrumentation a context per
-  // request. The distro types these options as the base InstrumentationConfig but hands them whole to the
-  // HTTP instrumentation, whose config has this switch.
-  const http = { enabled: true, disableIncomingRequestInstrumentation: true };
-  client.config.azureMonitorOpenTelemetryOptions = { instrumentationOptions: { http } };
+  client.config.enableAutoCollectDependencies = false;
   // The app logs through its Logger, not console or a third-party logger.
   client.config.enableAutoCollectConsole = false;
   client.config.enableAutoCollectExternalLoggers = false;
@@ -87,6 +87,7 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
       client.trackEvent({ name, properties, measurements }),
     ),
     recordStoreTelemetry(options.hasBreaker),
+    recordStoreDependencies(options.store),
   ];
 
   let stopping: Promise<void> | undefined;

@@ -129,6 +129,22 @@ describe('Application Insights telemetry with a connection string', () => {
     expect(notFound.data.baseData).toMatchObject({ responseCode: '404', success: true });
     expect(notFound.data.baseData.url).toContain('/api/tasks/no-such-task');
 
+    // Each store call of a sampled request is a dependency of it, with what the usage recorder knows.
+    const storeCalls = (request: Envelope) =>
+      itemsOf(envelopes, 'RemoteDependencyData').filter(
+        (e) =>
+          e.tags?.['ai.operation.id'] === request.tags?.['ai.operation.id'] && e.data.baseData.type === 'SQL',
+      );
+    const createCall = storeCalls(create).find((e) => e.data.baseData.name === 'create tasks');
+    expect(createCall?.data.baseData).toMatchObject({ target: 'local store', data: 'create', success: true });
+    expect(createCall?.data.baseData.properties).toMatchObject({ container: 'tasks', outcome: 'ok' });
+    expect(Number(createCall?.data.baseData.properties?.requestCharge)).toBeGreaterThan(0);
+    expect(storeCalls(item).map((e) => e.data.baseData.name)).toContain('read tasks');
+    // A missing item is a correct answer of the store (no item), not a failed dependency.
+    const missingRead = storeCalls(notFound).find((e) => e.data.baseData.name === 'read tasks');
+    expect(missingRead?.data.baseData).toMatchObject({ success: true });
+    expect(missingRead?.data.baseData.properties).toMatchObject({ outcome: 'ok', itemCount: '0' });
+
     // A caller's W3C trace goes on: same operation id, the caller's span as parent.
     const continued = requestNamed(envelopes, 'GET tasks', '4bf92f3577b34da6a3ce929d0e0e4736')!;
     expect(continued.tags?.['ai.operation.id']).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
