@@ -1,47 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { freePort } from './freePort';
-
-/** A @vercel/cosmosdb-server running in its own process on a free loopback port (HTTPS, self-signed). */
-export interface CosmosTestServer {
-  endpoint: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts the Cosmos-protocol test server and resolves once it accepts connections. */
-export async function startCosmosTestServer(): Promise<CosmosTestServer> {
-  const port = await freePort();
-  const cli = path.join(
-    path.dirname(require.resolve('@vercel/cosmosdb-server/package.json')),
-    'lib',
-    'cli.js',
-  );
-  const child = spawn(process.execPath, [cli, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`cosmosdb-server exited early: ${output}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (Date.now() > deadline) throw new Error(`cosmosdb-server did not start on ${port}: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    endpoint: `https://127.0.0.1:${port}/`,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+// The tests and the benchmarks start the Cosmos-protocol test server the same way: one implementation,
+// in bench/ (the build includes bench/, not tests/).
+export {
+  startBenchCosmosServer as startCosmosTestServer,
+  type BenchCosmosServer as CosmosTestServer,
+} from '../../bench/cosmosServer';
