@@ -27,7 +27,7 @@ function succeeded(outcome: string): boolean {
 /**
  * Makes every store call that runs inside a sampled request a dependency of that request (name
  * "read tasks", "query tasks"; type cosmosdb or SQL; target the account host and database; data the query
- * shape, never a value), timed as the usage recorder timed it. Query-cache hits are not store calls and are
+ * shape or the resource path, never a value), timed as the usage recorder timed it. Query-cache hits are not store calls and are
  * not sent. Returns the function that stops it.
  */
 export function recordStoreDependencies(store: StoreIdentity): () => void {
@@ -46,7 +46,9 @@ export function recordStoreDependencies(store: StoreIdentity): () => void {
       itemCount: event.itemCount,
     };
     if (store.host) attributes['net.peer.name'] = store.host;
-    if (event.shape) attributes['db.statement'] = event.shape;
+    // A query's shape; for a point operation the Cosmos DB resource it addresses (the container's documents,
+    // not the id: an id is a value).
+    attributes['db.statement'] = event.shape || `/dbs/${store.database}/colls/${event.container}/docs`;
     if (event.throttled) attributes.throttled = event.throttled;
     const span = tracer.startSpan(`${event.operation} ${event.container}`, {
       kind: SpanKind.CLIENT,

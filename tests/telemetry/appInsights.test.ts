@@ -136,7 +136,11 @@ describe('Application Insights telemetry with a connection string', () => {
           e.tags?.['ai.operation.id'] === request.tags?.['ai.operation.id'] && e.data.baseData.type === 'SQL',
       );
     const createCall = storeCalls(create).find((e) => e.data.baseData.name === 'create tasks');
-    expect(createCall?.data.baseData).toMatchObject({ target: 'local store', data: 'create', success: true });
+    expect(createCall?.data.baseData).toMatchObject({
+      target: 'local store',
+      data: '/dbs/local store/colls/tasks/docs',
+      success: true,
+    });
     expect(createCall?.data.baseData.properties).toMatchObject({ container: 'tasks', outcome: 'ok' });
     expect(Number(createCall?.data.baseData.properties?.requestCharge)).toBeGreaterThan(0);
     expect(storeCalls(item).map((e) => e.data.baseData.name)).toContain('read tasks');
