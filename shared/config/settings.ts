@@ -54,6 +54,8 @@ export interface Settings {
   /** The account's capacity mode, and its RU/s (max RU/s for autoscale) when it cannot be read from Cosmos DB. */
   throughput: { mode: 'serverless' | 'provisioned' | 'autoscale'; ruPerSecond: number | undefined };
   applicationInsightsConnectionString: string | undefined;
+  /** Entra ID ingestion for Application Insights (Authorization=AAD[;ClientId=...]); absent: key-based. */
+  applicationInsightsAuthenticationString: string | undefined;
   azureWebJobsStorage: string | undefined;
   /** Identity-based storage for the reports (Azure): the blob endpoint and the user-assigned identity's client id. */
   storageIdentity: { blobServiceUri: string | undefined; clientId: string | undefined };
@@ -119,6 +121,7 @@ export const SETTING_NAMES = [
   'COSMOS_THROUGHPUT_MODE',
   'COSMOS_THROUGHPUT_RU',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'AzureWebJobsStorage',
   'AzureWebJobsStorage__blobServiceUri',
   'AzureWebJobsStorage__clientId',
@@ -374,6 +377,13 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       ruPerSecond: field(env, 'COSMOS_THROUGHPUT_RU', wholeNumber(100, 10_000_000)),
     },
     applicationInsightsConnectionString: field(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING', z.string()),
+    applicationInsightsAuthenticationString: field(
+      env,
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+      z.string().regex(/^Authorization=AAD(;ClientId=[0-9a-fA-F-]{36})?$/i, {
+        error: 'expected Authorization=AAD or Authorization=AAD;ClientId=<client id>',
+      }),
+    ),
     azureWebJobsStorage: field(env, 'AzureWebJobsStorage', z.string()),
     storageIdentity: {
       blobServiceUri: field(

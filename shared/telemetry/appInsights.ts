@@ -37,12 +37,9 @@ function storeIdentity(settings: Settings): StoreIdentity {
 /**
  * Starts Application Insights once per process when settings carry a connection string; returns whether
  * telemetry runs. A failure to start is logged (never with the connection string) and the app runs
- * without telemetry. `env` supplies APPLICATIONINSIGHTS_AUTHENTICATION_STRING (Entra ID ingestion).
+ * without telemetry.
  */
-export function startTelemetry(
-  settings: Settings,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): boolean {
+export function startTelemetry(settings: Settings): boolean {
   if (pipeline) return true;
   const connectionString = settings.applicationInsightsConnectionString?.trim();
   if (!connectionString) return false;
@@ -53,7 +50,7 @@ export function startTelemetry(
     const { startPipeline } = require('./appInsightsPipeline') as typeof import('./appInsightsPipeline');
     pipeline = startPipeline({
       connectionString,
-      authenticationString: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+      authenticationString: settings.applicationInsightsAuthenticationString,
       hasBreaker: settings.dataBackend === 'cosmos',
       store: storeIdentity(settings),
       logLevel: settings.logLevel,
@@ -67,7 +64,7 @@ export function startTelemetry(
   }
   log.info('telemetry started', {
     ingestion: ingestionHost(connectionString),
-    identity: Boolean(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim()),
+    identity: Boolean(settings.applicationInsightsAuthenticationString),
   });
   return true;
 }

@@ -27,10 +27,6 @@ const LOCAL_ONLY = new Map<string, string>([
 // Set in Azure for the Functions host or an SDK, not read through shared/config/settings.ts.
 const HOST_AND_SDK = new Map<string, string>([
   ['AzureWebJobsStorage__credential', 'Functions host: use the managed identity named by __clientId'],
-  [
-    'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-    'Functions host and exporter: Entra ID ingestion (local auth off)',
-  ],
   ['AZURE_CLIENT_ID', '@azure/identity: which user-assigned identity DefaultAzureCredential uses'],
 ]);
 
