@@ -1,6 +1,7 @@
 // GET /api/reports/{cost,health}/latest end to end (the API harness over real HTTP, real Azurite), and the
 // health-check timer storing the report those routes serve — also when storage is missing or down.
-// The only test file that uses the "reports" container of the shared test Azurite, so its files are its own.
+// Other test files write reports to the shared test Azurite, so this file runs its own Azurite: "before
+// any report" and "the newest" must mean this file's reports only.
 import { InvocationContext, type Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildFunctionTable } from '../../functions/functionTable';
@@ -9,9 +10,19 @@ import { getSettings, loadSettings } from '../../shared/config/settings';
 import { getReportStore, latestReport, saveReport } from '../../shared/reports/reportStore';
 import { startApi, type ApiUnderTest } from '../api/apiHarness';
 import { freePort } from '../helpers/freePort';
-import { azuriteConnectionString, testAzuriteConnectionString } from '../helpers/azurite';
+import { azuriteConnectionString, startTestAzurite, type TestAzurite } from '../helpers/azurite';
 
-const connectionString = testAzuriteConnectionString();
+let azurite: TestAzurite;
+let connectionString: string;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  connectionString = azurite.connectionString;
+}, 60_000);
+
+afterAll(async () => {
+  await azurite?.stop();
+});
 const ADMIN = ['admin'];
 // The timers of the app under test must not run on their own here: only when a test runs them.
 const QUIET = { HEALTH_CHECK_SCHEDULE: '0 0 0 1 1 *', COST_REPORT_SCHEDULE: '0 0 0 1 1 *' };
