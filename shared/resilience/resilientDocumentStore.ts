@@ -141,7 +141,7 @@ export class ResilientDocumentStore implements DocumentStore {
   ) {
     this.backend = inner.backend;
     const attemptMs = Math.max(50, Math.floor(options.operationTimeoutMs / (1 + options.retryAttempts)));
-    const attemptTimeout = timeout(attemptMs, TimeoutStrategy.Aggressive);
+    const attemptTimeout = timeout(attemptMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     this.breaker = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: options.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(options.breakerThreshold),
@@ -156,7 +156,10 @@ export class ResilientDocumentStore implements DocumentStore {
     // retry-after) does not, nor does waiting in the bulkhead's queue: without this deadline a caller could
     // wait operationTimeoutMs plus a few hundred milliseconds. Outermost, so the queue counts too (a queued
     // call whose deadline passed is dropped by the bulkhead unrun, its signal being aborted).
-    const deadline = timeout(options.operationTimeoutMs, TimeoutStrategy.Aggressive);
+    const deadline = timeout(options.operationTimeoutMs, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
     this.guarded = wrap(deadline, limiter, retries, this.breaker, attemptTimeout);
     this.guardedOnce = wrap(deadline, limiter, this.breaker, attemptTimeout);
 
