@@ -9,7 +9,7 @@ import { ResilientDocumentStore } from '../shared/resilience/resilientDocumentSt
 import { createJsonLogger } from '../shared/telemetry/logger';
 import { startBenchCosmosServer } from './cosmosServer';
 import { startApi, stop } from './api.bench';
-import { type BenchRow, spread } from './measure';
+import { type BenchRow, sized, spread } from './measure';
 
 // Bulk import of N documents through DocumentStore.bulk vs the same N as sequential awaited creates, side
 // by side in alternating rounds (machine noise hits both alike), medians reported. Each adapter as the
@@ -17,7 +17,7 @@ import { type BenchRow, spread } from './measure';
 // separate process; the local store on its own, once with the default sync=normal and once with
 // sync=full (an fsync per commit).
 
-const ROUNDS = 5;
+const ROUNDS = sized(5, 1);
 const PARTITIONS = 20;
 const STATUSES = ['todo', 'in_progress', 'done'];
 
@@ -121,7 +121,7 @@ async function cosmosRow(): Promise<BenchRow> {
       createJsonLogger('error', () => undefined),
     );
     await store.initialize();
-    const n = 3_000;
+    const n = sized(3_000, 100);
     return row(
       'Bulk import vs sequential creates (Cosmos adapter, @vercel/cosmosdb-server in a separate process)',
       n,
@@ -141,7 +141,8 @@ async function localRow(sync: 'normal' | 'full'): Promise<BenchRow> {
   const store = new LocalDocumentStore({ dataDir, sync });
   try {
     await store.initialize();
-    const n = sync === 'normal' ? 10_000 : 2_000;
+    // Smoke: past one 500-operation transaction on the default store, to cover the batching.
+    const n = sync === 'normal' ? sized(10_000, 600) : sized(2_000, 100);
     return row(
       `Bulk import vs sequential creates (local store, sync=${sync}${sync === 'normal' ? ', the default' : ''})`,
       n,
@@ -157,7 +158,7 @@ async function localRow(sync: 'normal' | 'full'): Promise<BenchRow> {
   }
 }
 
-const API_ITEMS = 1_000;
+const API_ITEMS = sized(1_000, 50);
 
 /** Import through the app as a client does: POST /api/bulk/tasks with 1,000 items vs 1,000 awaited POST /api/tasks. */
 async function apiRow(): Promise<BenchRow> {
@@ -200,7 +201,7 @@ async function apiRow(): Promise<BenchRow> {
       API_ITEMS,
       rates,
       20,
-      'one POST /api/bulk/tasks of 1,000 items vs 1,000 awaited POST /api/tasks on one keep-alive connection (each validated, stored and answered)',
+      `one POST /api/bulk/tasks of ${API_ITEMS.toLocaleString('en')} items vs ${API_ITEMS.toLocaleString('en')} awaited POST /api/tasks on one keep-alive connection (each validated, stored and answered)`,
       1,
     );
   } finally {

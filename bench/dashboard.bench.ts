@@ -8,10 +8,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startApi, stop } from './api.bench';
-import { type BenchRow, spread } from './measure';
+import { type BenchRow, sized, spread } from './measure';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RUNS = 5;
+const RUNS = sized(5, 1);
 
 /** Some traffic, so the first snapshot has routes, RU, query shapes and cache hits to draw. */
 async function workload(url: string): Promise<void> {

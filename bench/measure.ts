@@ -39,3 +39,16 @@ export interface BenchRow {
   pass?: boolean;
   detail?: string;
 }
+
+/**
+ * Smoke mode (`npm run bench:smoke`, i.e. `node dist/bench/run.js --smoke`): every suite at tiny sizes, to
+ * show that it runs end to end; its figures are not comparable and its targets are not judged.
+ */
+// Read from the command line when this module loads rather than set by run.ts's main(): suites size their
+// module-level constants through sized(), and those run when run.ts imports the suites, before main().
+export const SMOKE: boolean = process.argv.slice(2).includes('--smoke');
+
+/** `full` in a normal run, `smoke` in smoke mode: how a suite picks each of its sizes. */
+export function sized<T>(full: T, smoke: T): T {
+  return SMOKE ? smoke : full;
+}

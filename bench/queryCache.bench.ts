@@ -6,11 +6,14 @@ import { QueryResultCache } from '../shared/cache/queryResultCache';
 import type { DocumentStore, SqlQuery } from '../shared/data/documentStore';
 import { LocalDocumentStore } from '../shared/data/local/localDocumentStore';
 import { UsageRecorder } from '../shared/usage/usageRecorder';
-import { percentile, type BenchRow } from './measure';
+import { percentile, sized, type BenchRow } from './measure';
 
-const DOCS = 5_000;
-const ROUNDS = 5;
-const CALLS_PER_ROUND = 200;
+const DOCS = sized(5_000, 500);
+const ROUNDS = sized(5, 1);
+const CALLS_PER_ROUND = sized(200, 20);
+const RECORDED_CALLS = sized(1_000_000, 50_000);
+// Ten times the recorder's 500 kept shapes even in a smoke run, so the bound is what is exercised.
+const SHAPES = 5_000;
 
 const LIST: SqlQuery = {
   query: 'SELECT * FROM c WHERE c.userId = @userId ORDER BY c.createdAt DESC, c.id DESC',
@@ -63,7 +66,7 @@ async function benchCachedQuery(): Promise<BenchRow[]> {
     const theirs = percentile(uncached, 50) * 1000;
     return [
       {
-        name: 'Query cache: first page of 50 of a 5,000-task partition (local store), p50',
+        name: `Query cache: first page of 50 of a ${DOCS.toLocaleString('en')}-task partition (local store), p50`,
         unit: 'µs',
         ours,
         comparison: theirs,
@@ -87,11 +90,11 @@ function benchRecorderMemory(): BenchRow[] {
   const before = process.memoryUsage().heapUsed;
   const recorder = new UsageRecorder(500);
   const started = performance.now();
-  for (let i = 0; i < 1_000_000; i += 1) {
+  for (let i = 0; i < RECORDED_CALLS; i += 1) {
     recorder.record({
       container: i % 2 ? 'tasks' : 'projects',
       operation: 'query',
-      shape: `SELECT * FROM c WHERE c.userId = @u AND c.f${i % 5000} = @v`,
+      shape: `SELECT * FROM c WHERE c.userId = @u AND c.f${i % SHAPES} = @v`,
       outcome: i % 100 ? 'ok' : 'THROTTLED',
       requestCharge: 2.5,
       durationMs: 1,
@@ -104,12 +107,12 @@ function benchRecorderMemory(): BenchRow[] {
   const rows = recorder.snapshot(recorder.today()).rows.length;
   return [
     {
-      name: 'Usage recorder: heap after 1,000,000 recorded calls (5,000 shapes)',
+      name: `Usage recorder: heap after ${RECORDED_CALLS.toLocaleString('en')} recorded calls (${SHAPES.toLocaleString('en')} shapes)`,
       unit: 'MB',
       ours: heldMb,
       target: 'bounded',
       pass: rows <= 500 + 8,
-      detail: `${rows} rows kept (500 shapes + 'other' per container/outcome); ${((elapsed * 1000) / 1_000_000).toFixed(3)} µs per record${gc ? '' : '; run with --expose-gc for a settled figure'}`,
+      detail: `${rows} rows kept (500 shapes + 'other' per container/outcome); ${((elapsed * 1000) / RECORDED_CALLS).toFixed(3)} µs per record${gc ? '' : '; run with --expose-gc for a settled figure'}`,
     },
   ];
 }

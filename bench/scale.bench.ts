@@ -7,13 +7,17 @@ import type { BulkOperation } from '../shared/data/documentStore';
 import { LocalDocumentStore } from '../shared/data/local/localDocumentStore';
 import { taskDoc } from './localStore.bench';
 import { NaiveJsonFileContainer } from './naiveJsonFileStore';
-import { percentile, type BenchRow } from './measure';
+import { percentile, sized, type BenchRow } from './measure';
 
-const SIZES = [100, 1_000, 10_000, 100_000];
+const SIZES = sized([100, 1_000, 10_000, 100_000], [100, 1_000]);
 /** Sizes compared with the naive store (the issue's 1,000, 10,000 and 100,000). */
-const COMPARED = new Set([1_000, 10_000, 100_000]);
+const COMPARED = new Set(sized([1_000, 10_000, 100_000], [1_000]));
 const PER_USER = 100;
-const ROUNDS = 3;
+const ROUNDS = sized(3, 1);
+const LOCAL_CREATES = sized(200, 20);
+const READS = sized(500, 50);
+const LOCAL_QUERIES = sized(50, 5);
+const NAIVE_QUERIES = sized(20, 5);
 
 async function timed(count: number, call: (i: number) => Promise<unknown> | unknown): Promise<number[]> {
   const durations: number[] = [];
@@ -55,7 +59,7 @@ async function measureSize(root: string, documents: number): Promise<SizeFigures
     await naive.save();
 
     // The naive store rewrites the whole file per save, so its rounds are short at large sizes.
-    const naiveCreates = documents >= 100_000 ? 2 : documents >= 10_000 ? 5 : 20;
+    const naiveCreates = documents >= 100_000 ? 2 : documents >= 10_000 ? 5 : sized(20, 5);
     const figures: SizeFigures = {
       documents,
       users,
@@ -74,19 +78,21 @@ async function measureSize(root: string, documents: number): Promise<SizeFigures
     };
     for (let round = 0; round < ROUNDS; round += 1) {
       figures.localCreateMs.push(
-        ...(await timed(200, (i) => local.create('tasks', taskDoc('new-user', round * 1000 + i)))),
+        ...(await timed(LOCAL_CREATES, (i) => local.create('tasks', taskDoc('new-user', round * 1000 + i)))),
       );
       figures.naiveCreateMs.push(
         ...(await timed(naiveCreates, (i) => naive.create(taskDoc('new-user', round * 1000 + i)))),
       );
       figures.localReadMs.push(
-        ...(await timed(500, (i) => local.read('tasks', `user-0-t${i % PER_USER}`, 'user-0'))),
+        ...(await timed(READS, (i) => local.read('tasks', `user-0-t${i % PER_USER}`, 'user-0'))),
       );
       figures.localQueryMs.push(
-        ...(await timed(50, () => local.query('tasks', query, { partitionKey: 'user-0' }))),
+        ...(await timed(LOCAL_QUERIES, () => local.query('tasks', query, { partitionKey: 'user-0' }))),
       );
       figures.naiveQueryMs.push(
-        ...(await timed(20, () => naive.filter((d) => d.userId === 'user-0' && d.status === 'todo'))),
+        ...(await timed(NAIVE_QUERIES, () =>
+          naive.filter((d) => d.userId === 'user-0' && d.status === 'todo'),
+        )),
       );
     }
     return figures;
