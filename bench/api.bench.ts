@@ -8,17 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { BareFixture } from './bareHttpServer';
-import { type BenchRow, spread } from './measure';
+import { type BenchRow, sized, spread } from './measure';
 import { freePort } from './freePort';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
 const USER = 'bench-user';
 const IDENTITY = { 'x-ms-client-principal-id': USER };
-const SEEDED = 200;
+const SEEDED = sized(200, 60);
 const CONNECTIONS = 10;
-const ROUND_SECONDS = 3;
-const ROUNDS = 3;
+const ROUND_SECONDS = sized(3, 0.5);
+const ROUNDS = sized(3, 1);
 /** Target from issue 3/8: the API reaches at least this share of the bare server's requests per second. */
 const TARGET_SHARE = 0.4;
 

@@ -20,19 +20,19 @@ import { generate } from 'selfsigned';
 import { stop } from './api.bench';
 import { startBenchCosmosServer } from './cosmosServer';
 import { freePort } from './freePort';
-import { type BenchRow, spread } from './measure';
+import { type BenchRow, sized, spread } from './measure';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO, 'dist', 'tools', 'local-runner', 'main.js');
 const IDENTITY = { 'x-ms-client-principal-id': 'bench-user' };
-const SEEDED = 200;
+const SEEDED = sized(200, 20);
 const CONNECTIONS = 10;
-const ROUND_SECONDS = 3;
-const ROUNDS = 5;
-const WARM_UP_SECONDS = 3;
+const ROUND_SECONDS = sized(3, 0.5);
+const ROUNDS = sized(5, 1);
+const WARM_UP_SECONDS = sized(3, 0.5);
 /** USER_HZ of /proc/<pid>/stat on Linux. */
 const CLOCK_TICKS = 100;
-const STARTS = 5;
+const STARTS = sized(5, 1);
 /** Target from issue 7: telemetry costs less than this share of the throughput. */
 const TARGET_OVERHEAD = 0.1;
 
@@ -88,6 +88,9 @@ async function startFakeIngestion(dir: string): Promise<FakeIngestion> {
   };
 }
 
+/** The variant whose overhead the target judges: what a deployment runs with, the SDK's default sampling. */
+const DEFAULT_VARIANT = 'connection string, default sampling';
+
 /** The child environment of each variant, on top of the runner's own. */
 function variants(ingestion: FakeIngestion): Record<string, Record<string, string>> {
   const telemetry = {
@@ -98,7 +101,7 @@ function variants(ingestion: FakeIngestion): Record<string, Record<string, strin
   };
   return {
     'no connection string': {},
-    'connection string, default sampling': telemetry,
+    [DEFAULT_VARIANT]: telemetry,
     'connection string, every request sent': { ...telemetry, OTEL_TRACES_SAMPLER: 'always_on' },
   };
 }
@@ -281,6 +284,8 @@ async function throughputRows(
     const cpuText = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(0)} µs`);
     return measured.map(({ name, rate, cpu: cpuPerRequest }) => {
       const overhead = 1 - rate.median / baseline.rate.median;
+      // Every request sent is the worst case, a setting for a debugging session: figures only, no target.
+      const judged = name === DEFAULT_VARIANT;
       return {
         name: `Telemetry overhead on GET /api/tasks/{id} (local runner, ${store.label}): ${name} vs none`,
         unit: 'req/s',
@@ -288,8 +293,9 @@ async function throughputRows(
         comparison: baseline.rate.median,
         comparisonName: 'no connection string',
         ratio: rate.median / baseline.rate.median,
-        target: `overhead < ${TARGET_OVERHEAD * 100}%`,
-        pass: overhead < TARGET_OVERHEAD,
+        ...(judged
+          ? { target: `overhead < ${TARGET_OVERHEAD * 100}%`, pass: overhead < TARGET_OVERHEAD }
+          : {}),
         detail:
           `overhead ${(overhead * 100).toFixed(1)}%; runner CPU per request ${cpuText(cpuPerRequest)} vs ` +
           `${cpuText(baseline.cpu)} (median of rounds); ${rate.min.toFixed(0)}..${rate.max.toFixed(0)} vs ` +
@@ -303,7 +309,7 @@ async function throughputRows(
 }
 
 async function startupRows(ingestion: FakeIngestion): Promise<BenchRow[]> {
-  const withTelemetry = variants(ingestion)['connection string, default sampling'];
+  const withTelemetry = variants(ingestion)[DEFAULT_VARIANT];
   await timeToFirstHealthy({}); // warm the file cache; not counted
   await timeToFirstHealthy(withTelemetry);
   const without: number[] = [];
@@ -339,7 +345,8 @@ export async function benchTelemetry(): Promise<BenchRow[]> {
     const rows = await throughputRows(ingestion, dir, local);
     // A request that calls a store over the network, as in Azure: the span and the store metrics cost the
     // same, the request costs more. Only the default sampling, to keep the run short.
-    const cosmos = await startBenchCosmosServer();
+    // Keep-alive, as a real account's gateway: otherwise every request would pay a TLS handshake.
+    const cosmos = await startBenchCosmosServer({ keepAlive: true });
     try {
       const server: BenchStore = {
         label: 'Cosmos DB test server',

@@ -8,6 +8,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Span,
 } from '@opentelemetry/api';
 import type { InvocationRecord, InvocationSpan, InvocationTracer } from './invocationTelemetry';
 import { REQUEST_DIMENSIONS } from './telemetryNames';
@@ -44,6 +45,30 @@ function parentContext(correlationId: string, traceparent: string | null | undef
   });
 }
 
+// A request the sampler left out sends nothing, so it gets nothing more than the sampler's decision: its
+// work does not run in the span's context (which would make OpenTelemetry's context storage follow every
+// promise of the request, measured at a few microseconds per request) and no attribute is set. Store calls
+// inside it see no recording span and record no dependency; an Azure SDK call inside it (a report route's
+// Blob Storage read) starts its own trace, which the sampler judges at its own rate. An exception is still
+// sent, in the span's trace.
+function sampledOut(span: Span, parent: Context, trackException: ExceptionTracker): InvocationSpan {
+  return {
+    run: (work) => work(),
+    end: (record: InvocationRecord) => {
+      if (record.error !== undefined) {
+        context.with(trace.setSpan(parent, span), () =>
+          trackException(record.error, {
+            correlationId: record.correlationId,
+            invocationId: record.invocationId,
+            operation: record.operation,
+          }),
+        );
+      }
+      span.end();
+    },
+  };
+}
+
 /**
  * One SERVER span per invocation, started before the handler runs and made the active context for it, so
  * every dependency the SDK instruments during the invocation (Cosmos DB and Blob Storage over HTTP) is its
@@ -61,25 +86,24 @@ export function createInvocationTracer(trackException: ExceptionTracker): Invoca
     // No attributes at the start: the sampler does not read them, and most spans are sampled out (the SDK
     // keeps 5 traces per second by default), so they are set only on a span that will be sent.
     const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
-    if (span.isRecording()) {
-      const attributes: Attributes = {
-        [REQUEST_DIMENSIONS.correlationId]: start.correlationId,
-        [REQUEST_DIMENSIONS.invocationId]: start.invocationId,
-        [REQUEST_DIMENSIONS.functionName]: start.name,
-        [REQUEST_DIMENSIONS.trigger]: start.trigger,
-      };
-      if (start.request) {
-        attributes['http.request.method'] = start.request.method;
-        attributes['http.route'] = route;
-        attributes['url.full'] = redactedUrl(start.request.url);
-      }
-      span.setAttributes(attributes);
+    if (!span.isRecording()) return sampledOut(span, parent, trackException);
+    const attributes: Attributes = {
+      [REQUEST_DIMENSIONS.correlationId]: start.correlationId,
+      [REQUEST_DIMENSIONS.invocationId]: start.invocationId,
+      [REQUEST_DIMENSIONS.functionName]: start.name,
+      [REQUEST_DIMENSIONS.trigger]: start.trigger,
+    };
+    if (start.request) {
+      attributes['http.request.method'] = start.request.method;
+      attributes['http.route'] = route;
+      attributes['url.full'] = redactedUrl(start.request.url);
     }
+    span.setAttributes(attributes);
     const active = trace.setSpan(parent, span);
     return {
       run: (work) => context.with(active, work),
       end: (record: InvocationRecord) => {
-        if (record.status !== undefined && span.isRecording()) {
+        if (record.status !== undefined) {
           span.setAttribute('http.response.status_code', record.status);
         }
         // Success as the app counts it (status < 500): a 404 is a correct answer, not a failed request.

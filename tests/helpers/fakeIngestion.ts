@@ -21,6 +21,8 @@ export interface Envelope {
   name: string;
   time: string;
   iKey: string;
+  /** Percentage of items like this one that were kept; absent when everything was (100). */
+  sampleRate?: number;
   tags?: Record<string, string>;
   data: {
     baseType: string;
