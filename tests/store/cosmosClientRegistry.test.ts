@@ -6,7 +6,7 @@ import {
   setAuthorizationTokenHeaderUsingMasterKey,
   type CosmosHeaders,
 } from '@azure/cosmos';
-import { cosmosClientRegistryStats } from '../../shared/data/cosmos/cosmosClientRegistry';
+import { cosmosClientRegistryStats, leaseCosmosClient } from '../../shared/data/cosmos/cosmosClientRegistry';
 import {
   authFingerprint,
   masterKeyTokenProvider,
@@ -99,6 +99,35 @@ describe('one CosmosClient per process', () => {
     const health = await store.checkHealth();
     expect(health.ok).toBe(false);
     expect(health.error).toContain('disposed');
+  });
+
+  test('a lease hands out the created client without a wait, and nothing once it is dropped or given back', async () => {
+    const lease = leaseCosmosClient(settings());
+    expect(lease.ready()).toBeUndefined(); // nothing connects before the first use
+    const client = await lease.client();
+    expect(lease.ready()).toBe(client);
+    await lease.recycle();
+    expect(lease.ready()).toBeUndefined();
+    const next = await lease.client();
+    expect(next).not.toBe(client);
+    expect(lease.ready()).toBe(next);
+    await lease.release();
+    expect(lease.ready()).toBeUndefined();
+  });
+
+  test('a store whose shared client another store rebuilt goes on, on the new client', async () => {
+    const a = new CosmosDocumentStore(settings());
+    const b = new CosmosDocumentStore(settings());
+    const owner = `user-${randomUUID()}`;
+    await a.upsert('users', { id: owner, userId: owner, n: 1 });
+    expect((await b.read('users', owner, owner)).resource).toMatchObject({ n: 1 }); // b holds references
+    const first = await b.cosmosClient();
+    await a.reconnect();
+    expect((await b.read('users', owner, owner)).resource).toMatchObject({ n: 1 });
+    expect(await b.cosmosClient()).not.toBe(first);
+    expect(cosmosClientRegistryStats()).toMatchObject({ liveClients: 1, leases: 2 });
+    await a.dispose();
+    await b.dispose();
   });
 
   test('settings that shape the client (timeout, TLS, key, regions) get a client of their own', async () => {

@@ -15,6 +15,8 @@ interface Entry {
   readonly key: string;
   leases: number;
   client: Promise<CosmosClient> | undefined;
+  /** The client once `client` has resolved (and until it is dropped), for callers that need no await. */
+  ready: CosmosClient | undefined;
   agent: https.Agent | undefined;
   secrets: () => string[];
 }
@@ -74,6 +76,7 @@ async function createClient(entry: Entry, settings: CosmosSettings, deps: Cosmos
 async function disposeEntry(entry: Entry): Promise<void> {
   const pending = entry.client;
   entry.client = undefined;
+  entry.ready = undefined;
   if (!pending) return;
   const client = await pending.catch(() => undefined);
   // Stops the SDK's background endpoint refresher (a setInterval that would keep the process alive).
@@ -105,15 +108,29 @@ export class CosmosClientLease {
         }),
       );
     }
-    if (!this.entry.client) {
-      const pending = createClient(this.entry, this.settings, this.deps);
-      // A failed creation (e.g. the identity module failing to load) is not cached: the next call retries.
-      pending.catch(() => {
-        if (this.entry.client === pending) this.entry.client = undefined;
-      });
-      this.entry.client = pending;
-    }
-    return this.entry.client;
+    const existing = this.entry.client;
+    if (existing) return existing;
+    const entry = this.entry;
+    const pending = createClient(entry, this.settings, this.deps);
+    // A failed creation (e.g. the identity module failing to load) is not cached: the next call retries.
+    pending.then(
+      (client) => {
+        if (entry.client === pending) entry.ready = client;
+      },
+      () => {
+        if (entry.client === pending) entry.client = undefined;
+      },
+    );
+    entry.client = pending;
+    return pending;
+  }
+
+  /**
+   * The shared client if it exists already, else undefined (then use client()). Lets every call after the
+   * first reach the client without waiting a turn for a promise that has long resolved.
+   */
+  ready(): CosmosClient | undefined {
+    return this.released ? undefined : this.entry.ready;
   }
 
   /** Secrets the client holds (the key), so error text can be scrubbed of them. */
@@ -151,7 +168,14 @@ export function leaseCosmosClient(
   if (!entry) {
     // Until the client exists, a configured key is still known and scrubbed from any error text.
     const configured = settings.key ? [settings.key] : [];
-    entry = { key, leases: 0, client: undefined, agent: undefined, secrets: () => configured };
+    entry = {
+      key,
+      leases: 0,
+      client: undefined,
+      ready: undefined,
+      agent: undefined,
+      secrets: () => configured,
+    };
     entries.set(key, entry);
   }
   entry.leases += 1;

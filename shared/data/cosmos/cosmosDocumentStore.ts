@@ -107,6 +107,7 @@ export class CosmosDocumentStore implements DocumentStore {
   // Container references are cheap but not free (URL building, per-container caches in the SDK); one per
   // container per store, reused by every call.
   private readonly containers = new Map<string, Container>();
+  private containersClient: CosmosClient | undefined;
   private disposed = false;
   private readonly bulkPolicy: CosmosBulkPolicy;
 
@@ -136,9 +137,13 @@ export class CosmosDocumentStore implements DocumentStore {
     return (await this.lease.client()).database(this.settings.database);
   }
 
-  private async containerRef(definition: ContainerDefinition): Promise<Container> {
-    // Asked every time (a cached promise): a disposed store must fail even when the reference is cached.
-    const client = await this.lease.client();
+  // The cached references belong to one client: after a recycle (by this store or another on the same
+  // client) they are rebuilt on the new one.
+  private containerRef(client: CosmosClient, definition: ContainerDefinition): Container {
+    if (client !== this.containersClient) {
+      this.containers.clear();
+      this.containersClient = client;
+    }
     let ref = this.containers.get(definition.name);
     if (!ref) {
       ref = client.database(this.settings.database).container(definition.name);
@@ -157,7 +162,11 @@ export class CosmosDocumentStore implements DocumentStore {
     const timer = new OperationTimer();
     try {
       const definition = getContainer(containerName);
-      return await work(await this.containerRef(definition), definition, timer);
+      // Once the client exists (every call after the first) it is taken as it is, not awaited: a wait for a
+      // promise that resolved long ago would still cost every call a turn. A disposed store has no ready
+      // client, so it still fails through client().
+      const client = this.lease.ready() ?? (await this.lease.client());
+      return await work(this.containerRef(client, definition), definition, timer);
     } catch (error) {
       throw mapCosmosError(error, { operation, container: containerName, id, secrets: this.lease.secrets() });
     }
@@ -371,7 +380,6 @@ export class CosmosDocumentStore implements DocumentStore {
     });
   }
 
-  /** Gives this store's lease on the process client back; the last store of a client disposes it. */
   /** Rebuilds the process CosmosClient on the next call (after repeated connection failures). */
   async reconnect(): Promise<void> {
     if (this.disposed) return;
@@ -380,6 +388,7 @@ export class CosmosDocumentStore implements DocumentStore {
     await this.lease.recycle();
   }
 
+  /** Gives this store's lease on the process client back; the last store of a client disposes it. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
