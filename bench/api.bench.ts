@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { BareFixture } from './bareHttpServer';
-import { type BenchRow, sized, spread } from './measure';
+import { type BenchRow, processCpuMicros, sized, spread } from './measure';
 import { freePort } from './freePort';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -122,7 +122,14 @@ async function capture(url: string, pathAndQuery: string): Promise<BareFixture> 
   return { status: response.status, headers, bodyBase64: body.toString('base64') };
 }
 
-async function load(url: string, seconds: number): Promise<autocannon.Result> {
+/** One measured round: autocannon's result and the server process's CPU microseconds per request. */
+interface Round {
+  result: autocannon.Result;
+  cpuPerRequest: number | undefined;
+}
+
+async function load(url: string, seconds: number, pid?: number): Promise<Round> {
+  const before = processCpuMicros(pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -134,27 +141,69 @@ async function load(url: string, seconds: number): Promise<autocannon.Result> {
   if (result.errors || result.timeouts || result.non2xx) {
     throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
   }
-  return result;
+  const after = processCpuMicros(pid);
+  const cpuPerRequest =
+    before === undefined || after === undefined ? undefined : (after - before) / result.requests.total;
+  return { result, cpuPerRequest };
 }
 
 const rate = (r: autocannon.Result) => r.requests.total / r.duration;
 
-async function compare(name: string, apiUrl: string, bareUrl: string, bytes: number): Promise<BenchRow[]> {
+/** A server under test: its URL and process (for its CPU time). */
+interface Target {
+  url: string;
+  pid: number | undefined;
+}
+
+async function compare(
+  name: string,
+  apiTarget: Target,
+  bareTarget: Target,
+  bytes: number,
+): Promise<BenchRow[]> {
+  const apiUrl = apiTarget.url;
+  const bareUrl = bareTarget.url;
   await load(apiUrl, 1); // warm-up, not counted (JIT, store page cache, connection set-up)
   await load(bareUrl, 1);
-  const api: autocannon.Result[] = [];
-  const bare: autocannon.Result[] = [];
+  const apiRounds: Round[] = [];
+  const bareRounds: Round[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    api.push(await load(apiUrl, ROUND_SECONDS));
-    bare.push(await load(bareUrl, ROUND_SECONDS));
+    apiRounds.push(await load(apiUrl, ROUND_SECONDS, apiTarget.pid));
+    bareRounds.push(await load(bareUrl, ROUND_SECONDS, bareTarget.pid));
   }
+  const api = apiRounds.map((r) => r.result);
+  const bare = bareRounds.map((r) => r.result);
+  const cpu = (rounds: Round[]) => {
+    const values = rounds.flatMap((r) => (r.cpuPerRequest === undefined ? [] : [r.cpuPerRequest]));
+    return values.length > 0 ? spread(values).median : undefined;
+  };
+  const apiCpu = cpu(apiRounds);
+  const bareCpu = cpu(bareRounds);
   const apiRate = spread(api.map(rate));
   const bareRate = spread(bare.map(rate));
   const apiP99 = spread(api.map((r) => r.latency.p99));
   const bareP99 = spread(bare.map((r) => r.latency.p99));
   const share = apiRate.median / bareRate.median;
   const how = `${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s each, autocannon`;
+  const cpuRows: BenchRow[] =
+    apiCpu === undefined || bareCpu === undefined
+      ? []
+      : [
+          {
+            name: `Server CPU per request: ${name} (local runner, local store) vs bare node:http`,
+            unit: 'µs',
+            ours: apiCpu,
+            comparison: bareCpu,
+            comparisonName: 'bare node:http',
+            ratio: bareCpu / apiCpu,
+            detail:
+              `median of ${ROUNDS} rounds, all threads of the server process (/proc/<pid>/stat); ` +
+              `the load generator runs on the same ${os.cpus().length} cores, so a server needing less ` +
+              `CPU than autocannon spends per request is held back by it`,
+          },
+        ];
   return [
+    ...cpuRows,
     {
       name: `API throughput: ${name} (local runner, local store) vs bare node:http with the same ${bytes} bytes`,
       unit: 'req/s',
@@ -204,14 +253,14 @@ export async function benchApi(): Promise<BenchRow[]> {
     return [
       ...(await compare(
         `GET /api/${collection}/{id}`,
-        `${api.url}${itemPath}`,
-        `${bare.url}${itemPath}`,
+        { url: `${api.url}${itemPath}`, pid: api.child.pid },
+        { url: `${bare.url}${itemPath}`, pid: bare.child.pid },
         size(itemPath),
       )),
       ...(await compare(
         `GET /api/${collection}?limit=50`,
-        `${api.url}${listPath}`,
-        `${bare.url}${listPath}`,
+        { url: `${api.url}${listPath}`, pid: api.child.pid },
+        { url: `${bare.url}${listPath}`, pid: bare.child.pid },
         size(listPath),
       )),
     ];

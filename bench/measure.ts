@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Percentile (0..100) of a list of numbers, by nearest rank. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -51,4 +53,17 @@ export const SMOKE: boolean = process.argv.slice(2).includes('--smoke');
 /** `full` in a normal run, `smoke` in smoke mode: how a suite picks each of its sizes. */
 export function sized<T>(full: T, smoke: T): T {
   return SMOKE ? smoke : full;
+}
+
+/** USER_HZ of /proc/<pid>/stat on Linux. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system, all threads) a process has used, in microseconds; undefined where /proc is not there. */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
 }

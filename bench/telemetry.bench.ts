@@ -20,7 +20,7 @@ import { generate } from 'selfsigned';
 import { stop } from './api.bench';
 import { startBenchCosmosServer } from './cosmosServer';
 import { freePort } from './freePort';
-import { type BenchRow, sized, spread } from './measure';
+import { type BenchRow, processCpuMicros, sized, spread } from './measure';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO, 'dist', 'tools', 'local-runner', 'main.js');
@@ -30,8 +30,6 @@ const CONNECTIONS = 10;
 const ROUND_SECONDS = sized(3, 0.5);
 const ROUNDS = sized(5, 1);
 const WARM_UP_SECONDS = sized(3, 0.5);
-/** USER_HZ of /proc/<pid>/stat on Linux. */
-const CLOCK_TICKS = 100;
 const STARTS = sized(5, 1);
 /** Target from issue 7: telemetry costs less than this share of the throughput. */
 const TARGET_OVERHEAD = 0.1;
@@ -169,23 +167,13 @@ async function seed(url: string): Promise<string> {
   return `/api/tasks/${encodeURIComponent(ids[SEEDED / 2])}`;
 }
 
-// CPU time (user + system) a process has used, in microseconds; undefined where /proc is not there.
-function cpuMicros(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Loads a runner for `seconds`: requests per second, and the runner's CPU microseconds per request. */
 async function load(
   url: string,
   seconds: number,
   pid?: number,
 ): Promise<{ rate: number; cpuPerRequest: number | undefined }> {
-  const before = cpuMicros(pid);
+  const before = processCpuMicros(pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -193,7 +181,7 @@ async function load(
     headers: IDENTITY,
     timeout: 10,
   });
-  const after = cpuMicros(pid);
+  const after = processCpuMicros(pid);
   if (result.errors || result.timeouts || result.non2xx) {
     throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
   }

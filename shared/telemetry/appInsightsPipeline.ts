@@ -59,6 +59,9 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   // HTTP instrumentation is not installed at all, which is what costs (see storeDependencies.ts).
   client.config.enableAutoCollectRequests = false;
   client.config.enableAutoCollectDependencies = false;
+  // Live Metrics, even with nobody watching, cost about 9% of GET /api/tasks/{id} throughput on the local
+  // runner (10,696 vs 9,780 req/s, five alternating rounds); /api/dashboard is the app's live view.
+  client.config.enableSendLiveMetrics = false;
   // The app logs through its Logger, not console or a third-party logger.
   client.config.enableAutoCollectConsole = false;
   client.config.enableAutoCollectExternalLoggers = false;

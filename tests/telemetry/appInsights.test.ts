@@ -178,6 +178,11 @@ describe('Application Insights telemetry with a connection string', () => {
     );
     expect(query!.properties.shape).toMatch(/^SELECT .* FROM c WHERE/);
     expect(query!.properties.shape).not.toContain('metrics-user'); // a shape, never a value
+    // Asked three times: the store answered once, the cache twice. Each point carries its call count.
+    const statusQueries = charges.filter(
+      (p) => p.properties.operation === 'query' && p.properties.shape.includes('status'),
+    );
+    expect(statusQueries.reduce((calls, p) => calls + (p.count ?? 1), 0)).toBe(1);
 
     const durations = points().filter((p) => p.name === METRIC_NAMES.storeDuration);
     expect(

@@ -66,8 +66,9 @@ describe('Application Insights with default sampling', () => {
     // 5 traces per second is the SDK's default limit; the estimator adapts within a tenth of a second.
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(Math.max(40, sent / 10));
-    // Each kept item stands for 100 / sampleRate requests: together about as many as were made.
-    expect(kept.every((e) => e.sampleRate !== undefined && e.sampleRate < 100)).toBe(true);
+    // Each kept item stands for 100 / sampleRate requests (1 when the rate was still under the limit, as
+    // at the start of the burst): together about as many as were made.
+    expect(kept.some((e) => e.sampleRate !== undefined && e.sampleRate < 100)).toBe(true);
     const estimated = kept.reduce((total, e) => total + 100 / (e.sampleRate ?? 100), 0);
     expect(estimated).toBeGreaterThan(sent / 4);
     expect(estimated).toBeLessThan(sent * 4);
