@@ -9,6 +9,7 @@ import { traceInvocations } from './invocationTelemetry';
 import { createInvocationTracer } from './invocationSpans';
 import { createJsonLogger, onLoggedErrors } from './logger';
 import { keepAzureSdkLogging, logSdkDiagnostics } from './sdkDiagnostics';
+import { requestSamplerFor } from './requestSampler';
 import { recordStoreDependencies, type StoreIdentity } from './storeDependencies';
 import { recordStoreTelemetry } from './storeTelemetry';
 import { onTrackedEvents } from './telemetryEvents';
@@ -62,6 +63,16 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   // Live Metrics, even with nobody watching, cost about 9% of GET /api/tasks/{id} throughput on the local
   // runner (10,696 vs 9,780 req/s, five alternating rounds); /api/dashboard is the app's live view.
   client.config.enableSendLiveMetrics = false;
+  // HTTP requests are sampled before a span exists (requestSampler.ts), at the SDK's default rate; the SDK then
+  // keeps every span it is given. With OTEL_TRACES_SAMPLER set, the SDK's sampler decides instead.
+  const sampler = requestSamplerFor(process.env);
+  if (sampler) {
+    client.config.azureMonitorOpenTelemetryOptions = {
+      ...client.config.azureMonitorOpenTelemetryOptions,
+      tracesPerSecond: 0,
+      samplingRatio: 1,
+    };
+  }
   // The app logs through its Logger, not console or a third-party logger.
   client.config.enableAutoCollectConsole = false;
   client.config.enableAutoCollectExternalLoggers = false;
@@ -84,7 +95,7 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   };
 
   const detach = [
-    traceInvocations(createInvocationTracer(trackException)),
+    traceInvocations(createInvocationTracer(trackException, sampler)),
     onLoggedErrors((error, message, properties) => trackException(error, { ...properties, message })),
     onTrackedEvents((name, properties, measurements) =>
       client.trackEvent({ name, properties, measurements }),

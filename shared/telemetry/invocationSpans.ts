@@ -5,12 +5,13 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
+  createContextKey,
   trace,
   type Attributes,
   type Context,
-  type Span,
 } from '@opentelemetry/api';
 import type { InvocationRecord, InvocationSpan, InvocationTracer } from './invocationTelemetry';
+import { SAMPLE_RATE_ATTRIBUTE, type RateLimitedRequestSampler } from './requestSampler';
 import { REQUEST_DIMENSIONS } from './telemetryNames';
 import { traceIdsFor } from './traceIds';
 
@@ -32,39 +33,47 @@ function redactedUrl(url: string): string {
 
 // Under the Functions host the SDK's pre-invocation hook has already made the host's trace context active:
 // the span joins the host's operation. Elsewhere (the local runner) the trace comes from traceIdsFor.
-function parentContext(correlationId: string, traceparent: string | null | undefined): Context {
+// The trace id is known before any context is built, so a request sampled out never builds one.
+function parentTrace(
+  correlationId: string,
+  traceparent: string | null | undefined,
+): { traceId: string; context: () => Context } {
   const active = context.active();
   const host = trace.getSpan(active)?.spanContext();
-  if (host && trace.isSpanContextValid(host)) return active;
+  if (host && trace.isSpanContextValid(host)) return { traceId: host.traceId, context: () => active };
   const ids = traceIdsFor(correlationId, traceparent);
-  return trace.setSpanContext(ROOT_CONTEXT, {
+  return {
     traceId: ids.traceId,
-    spanId: ids.parentSpanId,
-    traceFlags: ids.traceFlags,
-    isRemote: true,
-  });
+    context: () =>
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: ids.traceId,
+        spanId: ids.parentSpanId,
+        traceFlags: ids.traceFlags,
+        isRemote: true,
+      }),
+  };
 }
 
-// A request the sampler left out sends nothing, so it gets nothing more than the sampler's decision: its
-// work does not run in the span's context (which would make OpenTelemetry's context storage follow every
-// promise of the request, measured at a few microseconds per request) and no attribute is set. Store calls
-// inside it see no recording span and record no dependency; an Azure SDK call inside it (a report route's
-// Blob Storage read) starts its own trace, which the sampler judges at its own rate. An exception is still
-// sent, in the span's trace.
-function sampledOut(span: Span, parent: Context, trackException: ExceptionTracker): InvocationSpan {
+/** The sample rate of the request running now, for the items it causes (its store dependencies). */
+export const SAMPLE_RATE_KEY = createContextKey('lifetracker.sampleRate');
+
+// A request the sampler left out sends nothing, so it gets nothing more than the decision: no span, no
+// context (which would make OpenTelemetry's context storage follow every promise of the request), no
+// attribute. Store calls inside it see no recording span and record no dependency; an Azure SDK call inside
+// it (a report route's Blob Storage read) starts a trace of its own. Its exception, if any, is still sent.
+function sampledOut(
+  trackException: ExceptionTracker,
+  run?: (work: () => unknown) => unknown,
+): InvocationSpan {
   return {
-    run: (work) => work(),
+    run: <T>(work: () => T): T => (run ? (run(work) as T) : work()),
     end: (record: InvocationRecord) => {
-      if (record.error !== undefined) {
-        context.with(trace.setSpan(parent, span), () =>
-          trackException(record.error, {
-            correlationId: record.correlationId,
-            invocationId: record.invocationId,
-            operation: record.operation,
-          }),
-        );
-      }
-      span.end();
+      if (record.error === undefined) return;
+      trackException(record.error, {
+        correlationId: record.correlationId,
+        invocationId: record.invocationId,
+        operation: record.operation,
+      });
     },
   };
 }
@@ -77,16 +86,38 @@ function sampledOut(span: Span, parent: Context, trackException: ExceptionTracke
  * dimension and, where it can be one, the operation id (see traceIdsFor; under the Functions host the
  * operation is the host's).
  */
-export function createInvocationTracer(trackException: ExceptionTracker): InvocationTracer {
+export function createInvocationTracer(
+  trackException: ExceptionTracker,
+  sampler?: RateLimitedRequestSampler,
+): InvocationTracer {
   const tracer = trace.getTracer(TRACER_NAME);
   return (start): InvocationSpan => {
-    const parent = parentContext(start.correlationId, start.request?.headers.get('traceparent'));
+    const parent = parentTrace(start.correlationId, start.request?.headers.get('traceparent'));
+    // HTTP requests are sampled here (see requestSampler.ts); timers, a few a day, are always kept.
+    let sampleRate = 100;
+    if (sampler && start.request) {
+      const decision = sampler.decide(parent.traceId);
+      if (!decision.sampled) return sampledOut(trackException);
+      sampleRate = decision.sampleRate;
+    }
     const route = start.request ? start.operation.slice(start.operation.indexOf(' ') + 1) : undefined;
     const name = start.request ? `${start.request.method} ${route}` : start.name;
-    // No attributes at the start: the sampler does not read them, and most spans are sampled out (the SDK
-    // keeps 5 traces per second by default), so they are set only on a span that will be sent.
-    const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
-    if (!span.isRecording()) return sampledOut(span, parent, trackException);
+    const parentContext = parent.context();
+    const span = tracer.startSpan(
+      name,
+      {
+        kind: SpanKind.SERVER,
+        ...(sampleRate < 100 ? { attributes: { [SAMPLE_RATE_ATTRIBUTE]: sampleRate } } : {}),
+      },
+      parentContext,
+    );
+    // Sampled out by the SDK (OTEL_TRACES_SAMPLER chose its sampler): the work still runs in the span's
+    // context, so that a parent-based sampler leaves the request's Azure SDK calls out with it.
+    if (!span.isRecording()) {
+      const inactive = trace.setSpan(parentContext, span);
+      span.end();
+      return sampledOut(trackException, (work) => context.with(inactive, work));
+    }
     const attributes: Attributes = {
       [REQUEST_DIMENSIONS.correlationId]: start.correlationId,
       [REQUEST_DIMENSIONS.invocationId]: start.invocationId,
@@ -99,7 +130,7 @@ export function createInvocationTracer(trackException: ExceptionTracker): Invoca
       attributes['url.full'] = redactedUrl(start.request.url);
     }
     span.setAttributes(attributes);
-    const active = trace.setSpan(parent, span);
+    const active = trace.setSpan(parentContext, span).setValue(SAMPLE_RATE_KEY, sampleRate);
     return {
       run: (work) => context.with(active, work),
       end: (record: InvocationRecord) => {

@@ -8,6 +8,8 @@
 // it keeps: container, operation, query shape, request charge, items and outcome.
 import { SpanKind, SpanStatusCode, context, trace, type Attributes } from '@opentelemetry/api';
 import { observeStoreCalls, type UsageEvent } from '../usage/usageRecorder';
+import { SAMPLE_RATE_KEY } from './invocationSpans';
+import { SAMPLE_RATE_ATTRIBUTE } from './requestSampler';
 
 /** What every store dependency names: the database system, the account host and the database. */
 export interface StoreIdentity {
@@ -35,7 +37,8 @@ export function recordStoreDependencies(store: StoreIdentity): () => void {
   return observeStoreCalls((event: UsageEvent, at: number) => {
     if (event.outcome === 'cached') return;
     // Only inside a request the sampler kept: the common case (sampled out, or no request) costs one lookup.
-    if (!trace.getSpan(context.active())?.isRecording()) return;
+    const active = context.active();
+    if (!trace.getSpan(active)?.isRecording()) return;
     const attributes: Attributes = {
       'db.system': store.system,
       'db.name': store.database,
@@ -50,6 +53,9 @@ export function recordStoreDependencies(store: StoreIdentity): () => void {
     // not the id: an id is a value).
     attributes['db.statement'] = event.shape || `/dbs/${store.database}/colls/${event.container}/docs`;
     if (event.throttled) attributes.throttled = event.throttled;
+    // The request's sample rate, so that its dependencies count as many calls as the request counts requests.
+    const sampleRate = active.getValue(SAMPLE_RATE_KEY);
+    if (typeof sampleRate === 'number' && sampleRate < 100) attributes[SAMPLE_RATE_ATTRIBUTE] = sampleRate;
     const span = tracer.startSpan(`${event.operation} ${event.container}`, {
       kind: SpanKind.CLIENT,
       startTime: at - event.durationMs,

@@ -79,6 +79,11 @@ describe('Application Insights with default sampling', () => {
     expect(dependencies.length).toBe(kept.length);
     const keptOperations = new Set(kept.map((e) => e.tags?.['ai.operation.id']));
     expect(dependencies.every((e) => keptOperations.has(e.tags?.['ai.operation.id']))).toBe(true);
+    // ...counted at its request's sample rate.
+    for (const dependency of dependencies) {
+      const request = kept.find((e) => e.tags?.['ai.operation.id'] === dependency.tags?.['ai.operation.id']);
+      expect(dependency.sampleRate).toBe(request?.sampleRate);
+    }
   });
 
   it('still sends the exception of a request that fails, whether or not its request item is kept', async () => {
