@@ -9,11 +9,12 @@ import {
   trace,
   type Attributes,
   type Context,
+  type SpanContext,
 } from '@opentelemetry/api';
 import type { InvocationRecord, InvocationSpan, InvocationTracer } from './invocationTelemetry';
 import { SAMPLE_RATE_ATTRIBUTE, type RateLimitedRequestSampler } from './requestSampler';
 import { REQUEST_DIMENSIONS } from './telemetryNames';
-import { traceIdsFor } from './traceIds';
+import { traceIdsFor, type TraceIds } from './traceIds';
 
 /** Sends an exception item; the pipeline's trackException. */
 export type ExceptionTracker = (error: unknown, properties: Record<string, string>) => void;
@@ -32,26 +33,12 @@ function redactedUrl(url: string): string {
 }
 
 // Under the Functions host the SDK's pre-invocation hook has already made the host's trace context active:
-// the span joins the host's operation. Elsewhere (the local runner) the trace comes from traceIdsFor.
-// The trace id is known before any context is built, so a request sampled out never builds one.
-function parentTrace(
-  correlationId: string,
-  traceparent: string | null | undefined,
-): { traceId: string; context: () => Context } {
-  const active = context.active();
-  const host = trace.getSpan(active)?.spanContext();
-  if (host && trace.isSpanContextValid(host)) return { traceId: host.traceId, context: () => active };
-  const ids = traceIdsFor(correlationId, traceparent);
-  return {
-    traceId: ids.traceId,
-    context: () =>
-      trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: ids.traceId,
-        spanId: ids.parentSpanId,
-        traceFlags: ids.traceFlags,
-        isRemote: true,
-      }),
-  };
+// the span joins the host's operation. Elsewhere (the local runner) the trace comes from traceIdsFor. Only
+// the trace id is needed to decide; the parent context is built for a kept request alone.
+function contextOfParent(active: Context, host: SpanContext | undefined, ids: TraceIds | undefined): Context {
+  if (host || !ids) return active;
+  const { traceId, parentSpanId, traceFlags } = ids;
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: parentSpanId, traceFlags, isRemote: true });
 }
 
 /** The sample rate of the request running now, for the items it causes (its store dependencies). */
@@ -59,8 +46,9 @@ export const SAMPLE_RATE_KEY = createContextKey('lifetracker.sampleRate');
 
 // A request the sampler left out sends nothing, so it gets nothing more than the decision: no span, no
 // context (which would make OpenTelemetry's context storage follow every promise of the request), no
-// attribute. Store calls inside it see no recording span and record no dependency; an Azure SDK call inside
-// it (a report route's Blob Storage read) starts a trace of its own. Its exception, if any, is still sent.
+// attribute, not even an object of its own. Store calls inside it see no recording span and record no
+// dependency; an Azure SDK call inside it (a report route's Blob Storage read) starts a trace of its own.
+// Its exception, if any, is still sent.
 function sampledOut(
   trackException: ExceptionTracker,
   run?: (work: () => unknown) => unknown,
@@ -91,18 +79,23 @@ export function createInvocationTracer(
   sampler?: RateLimitedRequestSampler,
 ): InvocationTracer {
   const tracer = trace.getTracer(TRACER_NAME);
+  const leftOut = sampledOut(trackException);
   return (start): InvocationSpan => {
-    const parent = parentTrace(start.correlationId, start.request?.headers.get('traceparent'));
+    const active = context.active();
+    const candidate = trace.getSpan(active)?.spanContext();
+    const host = candidate && trace.isSpanContextValid(candidate) ? candidate : undefined;
+    const ids = host
+      ? undefined
+      : traceIdsFor(start.correlationId, start.request?.headers.get('traceparent'));
     // HTTP requests are sampled here (see requestSampler.ts); timers, a few a day, are always kept.
     let sampleRate = 100;
     if (sampler && start.request) {
-      const decision = sampler.decide(parent.traceId);
-      if (!decision.sampled) return sampledOut(trackException);
-      sampleRate = decision.sampleRate;
+      sampleRate = sampler.decide(host ? host.traceId : (ids as TraceIds).traceId);
+      if (sampleRate === 0) return leftOut;
     }
     const route = start.request ? start.operation.slice(start.operation.indexOf(' ') + 1) : undefined;
     const name = start.request ? `${start.request.method} ${route}` : start.name;
-    const parentContext = parent.context();
+    const parentContext = contextOfParent(active, host, ids);
     const span = tracer.startSpan(
       name,
       {
@@ -130,9 +123,9 @@ export function createInvocationTracer(
       attributes['url.full'] = redactedUrl(start.request.url);
     }
     span.setAttributes(attributes);
-    const active = trace.setSpan(parentContext, span).setValue(SAMPLE_RATE_KEY, sampleRate);
+    const spanContext = trace.setSpan(parentContext, span).setValue(SAMPLE_RATE_KEY, sampleRate);
     return {
-      run: (work) => context.with(active, work),
+      run: (work) => context.with(spanContext, work),
       end: (record: InvocationRecord) => {
         if (record.status !== undefined) {
           span.setAttribute('http.response.status_code', record.status);
@@ -140,7 +133,7 @@ export function createInvocationTracer(
         // Success as the app counts it (status < 500): a 404 is a correct answer, not a failed request.
         span.setStatus({ code: record.success ? SpanStatusCode.OK : SpanStatusCode.ERROR });
         if (record.error !== undefined) {
-          context.with(active, () =>
+          context.with(spanContext, () =>
             trackException(record.error, {
               correlationId: record.correlationId,
               invocationId: record.invocationId,

@@ -12,12 +12,6 @@ export const SAMPLE_RATE_ATTRIBUTE = 'microsoft.sample_rate';
 /** The SDK's default: traces per second kept per instance when OTEL_TRACES_SAMPLER is not set. */
 export const DEFAULT_TRACES_PER_SECOND = 5;
 
-/** Whether to keep a request, and the percentage of requests like it being kept (100: all). */
-export interface SamplingDecision {
-  sampled: boolean;
-  sampleRate: number;
-}
-
 // The SDK's hash of a trace id into 0..100 (a port of its getSamplingHashCode: djb2 on the id's characters,
 // as .NET's SDK computes it, so that services sampling the same trace agree).
 function samplingScore(traceId: string): number {
@@ -54,19 +48,22 @@ export class RateLimitedRequestSampler {
 
   constructor(
     tracesPerSecond: number,
-    private readonly nanoTime: () => number = () => Number(process.hrtime.bigint()),
+    // performance.now() in nanoseconds: monotonic like the SDK's hrtime.bigint(), without a BigInt per request.
+    private readonly nanoTime: () => number = () => performance.now() * 1e6,
   ) {
     if (!(tracesPerSecond >= 0)) throw new Error('tracesPerSecond must be a non-negative number');
     this.targetPerNanosecond = 1e-9 * tracesPerSecond;
     this.lastNanoTime = nanoTime();
   }
 
-  /** Decides one request of the given trace. */
-  decide(traceId: string): SamplingDecision {
+  /**
+   * Decides one request of the given trace: the sample rate it is kept at (the percentage of requests like it
+   * being kept, 100 for all), or 0 when it is left out.
+   */
+  decide(traceId: string): number {
     const sampleRate = this.nextSampleRate();
-    if (sampleRate === 100) return { sampled: true, sampleRate };
-    if (sampleRate === 0) return { sampled: false, sampleRate };
-    return { sampled: samplingScore(traceId) < sampleRate, sampleRate };
+    if (sampleRate === 100 || sampleRate === 0) return sampleRate;
+    return samplingScore(traceId) < sampleRate ? sampleRate : 0;
   }
 
   private nextSampleRate(): number {

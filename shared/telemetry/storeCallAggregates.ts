@@ -67,7 +67,9 @@ export function replaySeries(summary: SeriesSummary, record: (value: number) => 
  * Bounded: past maxKeys, new shapes are summed under the usage recorder's "(other shapes)".
  */
 export class StoreCallAggregates {
-  private calls = new Map<string, StoreCallAggregate>();
+  // container -> operation -> shape: no key string is built per call (a query's shape is ~100 characters).
+  private calls = new Map<string, Map<string, Map<string, StoreCallAggregate>>>();
+  private keys = 0;
   private hits = new Map<string, number>();
 
   constructor(private readonly maxKeys = 2_000) {}
@@ -78,13 +80,21 @@ export class StoreCallAggregates {
       this.hits.set(event.container, (this.hits.get(event.container) ?? 0) + 1);
       return;
     }
+    let operations = this.calls.get(event.container);
+    if (!operations) {
+      operations = new Map();
+      this.calls.set(event.container, operations);
+    }
+    let shapes = operations.get(event.operation);
+    if (!shapes) {
+      shapes = new Map();
+      operations.set(event.operation, shapes);
+    }
     let shape = event.shape ?? '';
-    let key = `${event.container}\u0000${event.operation}\u0000${shape}`;
-    let aggregate = this.calls.get(key);
-    if (!aggregate && this.calls.size >= this.maxKeys && shape !== '') {
+    let aggregate = shapes.get(shape);
+    if (!aggregate && this.keys >= this.maxKeys && shape !== '') {
       shape = OTHER_SHAPE;
-      key = `${event.container}\u0000${event.operation}\u0000${shape}`;
-      aggregate = this.calls.get(key);
+      aggregate = shapes.get(shape);
     }
     if (!aggregate) {
       aggregate = {
@@ -96,7 +106,8 @@ export class StoreCallAggregates {
         cacheMisses: 0,
         throttled: 0,
       };
-      this.calls.set(key, aggregate);
+      shapes.set(shape, aggregate);
+      this.keys += 1;
     }
     add(aggregate.charge, event.requestCharge);
     add(aggregate.duration, event.durationMs);
@@ -106,8 +117,13 @@ export class StoreCallAggregates {
 
   /** Hands over everything gathered since the last drain and starts afresh. */
   drain(): { calls: StoreCallAggregate[]; cacheHits: Map<string, number> } {
-    const drained = { calls: [...this.calls.values()], cacheHits: this.hits };
+    const calls: StoreCallAggregate[] = [];
+    for (const operations of this.calls.values()) {
+      for (const shapes of operations.values()) calls.push(...shapes.values());
+    }
+    const drained = { calls, cacheHits: this.hits };
     this.calls = new Map();
+    this.keys = 0;
     this.hits = new Map();
     return drained;
   }

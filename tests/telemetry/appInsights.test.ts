@@ -60,7 +60,10 @@ describe('Application Insights telemetry with a connection string', () => {
     for (const deadline = Date.now() + 20_000; ;) {
       await flushTelemetry();
       if (done(ingestion.envelopes)) return ingestion.envelopes;
-      if (Date.now() > deadline) throw new Error(`telemetry did not arrive: ${summary(ingestion.envelopes)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `telemetry did not arrive: ${summary(ingestion.envelopes)} requests ${JSON.stringify(ingestion.requests)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
