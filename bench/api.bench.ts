@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import type { BareFixture } from './bareHttpServer';
 import { type BenchRow, processCpuMicros, sized, spread } from './measure';
 import { freePort } from './freePort';
+import { waitUntilHealthy } from './healthy';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
@@ -33,6 +34,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 /** Starts `node dist/tools/local-runner/main.js` (what npm start runs) on a fresh store; resolves when healthy. */
 export async function startApi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
+  const started = performance.now();
   const child = spawn(process.execPath, [path.join(DIST, 'tools', 'local-runner', 'main.js')], {
     cwd: REPO,
     // LOG_LEVEL=warn: the runner's per-request access line is local-runner console I/O, not the API path
@@ -48,17 +50,8 @@ export async function startApi(dataDir: string): Promise<{ child: ChildProcess; 
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  for (;;) {
-    const status = await fetch(`${url}/api/health`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return { child, url };
-    if (child.exitCode !== null) throw new Error(`the local runner exited with ${child.exitCode}`);
-    if (performance.now() - started > 60_000) throw new Error('the local runner was not healthy within 60 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntilHealthy(url, child, { what: 'the local runner', started, pollMs: 20 });
+  return { child, url };
 }
 
 /** Starts the bare server on the captured responses. */

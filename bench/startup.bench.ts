@@ -4,33 +4,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BenchRow, sized, spread } from './measure';
 import { freePort } from './freePort';
+import { waitUntilHealthy } from './healthy';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RUNS = sized(5, 1);
 // A smoke run shows that npm start comes up; a warmed file cache would not change that.
 const WARM_UPS = sized(1, 0);
 
-/** Milliseconds from spawning `npm start` to the first 200 from /api/health (dist/ already built). */
-async function timeToFirstHealthy(): Promise<number> {
+/**
+ * Milliseconds from spawning `npm start` (dist/ already built) to the first 200 from /api/health, on a fresh
+ * DATA_DIR; `env` is the child's whole environment, PORT and DATA_DIR aside.
+ */
+export async function timeToFirstHealthy(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-start-'));
   const started = performance.now();
   const child = spawn('npm', ['start', '--silent'], {
     cwd: REPO,
-    env: { ...process.env, PORT: String(port), DATA_BACKEND: 'local', DATA_DIR: dataDir },
+    env: { ...env, PORT: String(port), DATA_BACKEND: 'local', DATA_DIR: dataDir },
     stdio: 'ignore',
   });
   try {
-    for (;;) {
-      const status = await fetch(`http://127.0.0.1:${port}/api/health`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) return performance.now() - started;
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      if (performance.now() - started > 60_000) throw new Error('npm start did not become healthy in 60 s');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    return await waitUntilHealthy(`http://127.0.0.1:${port}`, child, {
+      what: 'npm start',
+      started,
+      pollMs: 5,
+    });
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

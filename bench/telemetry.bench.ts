@@ -20,6 +20,8 @@ import { generate } from 'selfsigned';
 import { stop } from './api.bench';
 import { startBenchCosmosServer } from './cosmosServer';
 import { freePort } from './freePort';
+import { waitUntilHealthy } from './healthy';
+import { timeToFirstHealthy } from './startup.bench';
 import { type BenchRow, processCpuMicros, sized, spread } from './measure';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -119,6 +121,7 @@ async function startRunner(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
+  const started = performance.now();
   const child = spawn(process.execPath, [MAIN], {
     cwd: REPO,
     // LOG_LEVEL=warn keeps the runner's per-request access line (local console I/O) out of the figure.
@@ -135,17 +138,8 @@ async function startRunner(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  for (;;) {
-    const status = await fetch(`${url}/api/health`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return { child, url };
-    if (child.exitCode !== null) throw new Error(`the local runner exited with ${child.exitCode}`);
-    if (performance.now() - started > 60_000) throw new Error('the local runner was not healthy within 60 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntilHealthy(url, child, { what: 'the local runner', started, pollMs: 20 });
+  return { child, url };
 }
 
 /** Creates SEEDED tasks and returns the path of the one read under load. */
@@ -190,38 +184,9 @@ async function load(
   return { rate: result.requests.total / result.duration, cpuPerRequest };
 }
 
-/** Milliseconds from spawning `npm start` to the first 200 from /api/health (dist/ already built). */
-async function timeToFirstHealthy(env: Record<string, string>): Promise<number> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-bench-telemetry-start-'));
-  const started = performance.now();
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: REPO,
-    env: {
-      ...cleanEnv(),
-      PORT: String(port),
-      DATA_BACKEND: 'local',
-      DATA_DIR: dataDir,
-      AzureWebJobsStorage: '',
-      ...env,
-    },
-    stdio: 'ignore',
-  });
-  try {
-    for (;;) {
-      const status = await fetch(`http://127.0.0.1:${port}/api/health`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) return performance.now() - started;
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      if (performance.now() - started > 60_000) throw new Error('npm start did not become healthy in 60 s');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  } finally {
-    await stop(child);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+/** Milliseconds from `npm start` to the first healthy /api/health with env on top of a telemetry-free one. */
+function timeToHealthy(env: Record<string, string>): Promise<number> {
+  return timeToFirstHealthy({ ...cleanEnv(), AzureWebJobsStorage: '', ...env });
 }
 
 /** Where the runners keep their data: the store's settings and how the rows name it. */
@@ -298,13 +263,13 @@ async function throughputRows(
 
 async function startupRows(ingestion: FakeIngestion): Promise<BenchRow[]> {
   const withTelemetry = variants(ingestion)[DEFAULT_VARIANT];
-  await timeToFirstHealthy({}); // warm the file cache; not counted
-  await timeToFirstHealthy(withTelemetry);
+  await timeToHealthy({}); // warm the file cache; not counted
+  await timeToHealthy(withTelemetry);
   const without: number[] = [];
   const withIt: number[] = [];
   for (let i = 0; i < STARTS; i++) {
-    without.push(await timeToFirstHealthy({}));
-    withIt.push(await timeToFirstHealthy(withTelemetry));
+    without.push(await timeToHealthy({}));
+    withIt.push(await timeToHealthy(withTelemetry));
   }
   const a = spread(without);
   const b = spread(withIt);
