@@ -34,12 +34,15 @@ function storeIdentity(settings: Settings): StoreIdentity {
   return { system: 'sqlite', host: undefined, database: 'local store' };
 }
 
+/** Where the app runs: under the Azure Functions host, or in the local runner of `npm start`. */
+export type TelemetryHost = 'functions host' | 'local runner';
+
 /**
  * Starts Application Insights once per process when settings carry a connection string; returns whether
  * telemetry runs. A failure to start is logged (never with the connection string) and the app runs
  * without telemetry.
  */
-export function startTelemetry(settings: Settings): boolean {
+export function startTelemetry(settings: Settings, host: TelemetryHost = 'functions host'): boolean {
   if (pipeline) return true;
   const connectionString = settings.applicationInsightsConnectionString?.trim();
   if (!connectionString) return false;
@@ -54,6 +57,7 @@ export function startTelemetry(settings: Settings): boolean {
       hasBreaker: settings.dataBackend === 'cosmos',
       store: storeIdentity(settings),
       logLevel: settings.logLevel,
+      hostTraceContext: host === 'functions host',
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -25,6 +25,11 @@ export interface PipelineOptions {
   store: StoreIdentity;
   /** LOG_LEVEL, for the SDK's own diagnostics. */
   logLevel: LogLevel;
+  /**
+   * Under the Functions host, the SDK's pre-invocation hook makes the host's trace context active before each
+   * invocation, and request spans join it; the local runner has no such context to look for.
+   */
+  hostTraceContext: boolean;
 }
 
 /** A running pipeline. */
@@ -95,7 +100,7 @@ export function startPipeline(options: PipelineOptions): TelemetryPipeline {
   };
 
   const detach = [
-    traceInvocations(createInvocationTracer(trackException, sampler)),
+    traceInvocations(createInvocationTracer(trackException, sampler, options.hostTraceContext)),
     onLoggedErrors((error, message, properties) => trackException(error, { ...properties, message })),
     onTrackedEvents((name, properties, measurements) =>
       client.trackEvent({ name, properties, measurements }),

@@ -12,7 +12,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import type { InvocationRecord, InvocationSpan, InvocationTracer } from './invocationTelemetry';
-import { SAMPLE_RATE_ATTRIBUTE, type RateLimitedRequestSampler } from './requestSampler';
+import { SAMPLE_RATE_ATTRIBUTE, samplingScoreOfUuid, type RateLimitedRequestSampler } from './requestSampler';
 import { REQUEST_DIMENSIONS } from './telemetryNames';
 import { traceIdsFor, type TraceIds } from './traceIds';
 
@@ -39,6 +39,15 @@ function contextOfParent(active: Context, host: SpanContext | undefined, ids: Tr
   if (host || !ids) return active;
   const { traceId, parentSpanId, traceFlags } = ids;
   return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: parentSpanId, traceFlags, isRemote: true });
+}
+
+// Invocations whose span records and has not ended yet. While there are none (the common case: every request
+// left out by the sampler), a store call needs no look at OpenTelemetry's context to know it has no span.
+let recordingInvocations = 0;
+
+/** Whether any invocation with a recording span is running now (see storeDependencies.ts). */
+export function anyRecordingInvocation(): boolean {
+  return recordingInvocations > 0;
 }
 
 /** The sample rate of the request running now, for the items it causes (its store dependencies). */
@@ -77,22 +86,31 @@ function sampledOut(
 export function createInvocationTracer(
   trackException: ExceptionTracker,
   sampler?: RateLimitedRequestSampler,
+  hostTraceContext = true,
 ): InvocationTracer {
   const tracer = trace.getTracer(TRACER_NAME);
   const leftOut = sampledOut(trackException);
   return (start): InvocationSpan => {
-    const active = context.active();
-    const candidate = trace.getSpan(active)?.spanContext();
+    const active = hostTraceContext ? context.active() : ROOT_CONTEXT;
+    const candidate = hostTraceContext ? trace.getSpan(active)?.spanContext() : undefined;
     const host = candidate && trace.isSpanContextValid(candidate) ? candidate : undefined;
-    const ids = host
-      ? undefined
-      : traceIdsFor(start.correlationId, start.request?.headers.get('traceparent'));
-    // HTTP requests are sampled here (see requestSampler.ts); timers, a few a day, are always kept.
+    const traceparent = host ? undefined : start.request?.headers.get('traceparent');
+    let ids: TraceIds | undefined;
+    // HTTP requests are sampled here (see requestSampler.ts); timers, a few a day, are always kept. Without a
+    // host's or a caller's trace, the trace id is the correlation id, usually a UUID: its score is taken from
+    // the id as it is, and the request the sampler leaves out builds no trace id at all.
     let sampleRate = 100;
     if (sampler && start.request) {
-      sampleRate = sampler.decide(host ? host.traceId : (ids as TraceIds).traceId);
+      const score = host || traceparent ? -1 : samplingScoreOfUuid(start.correlationId);
+      if (score >= 0) {
+        sampleRate = sampler.decideByScore(score);
+      } else {
+        ids = host ? undefined : traceIdsFor(start.correlationId, traceparent);
+        sampleRate = sampler.decide(host ? host.traceId : (ids as TraceIds).traceId);
+      }
       if (sampleRate === 0) return leftOut;
     }
+    if (!host) ids ??= traceIdsFor(start.correlationId, traceparent);
     const route = start.request ? start.operation.slice(start.operation.indexOf(' ') + 1) : undefined;
     const name = start.request ? `${start.request.method} ${route}` : start.name;
     const parentContext = contextOfParent(active, host, ids);
@@ -124,9 +142,11 @@ export function createInvocationTracer(
     }
     span.setAttributes(attributes);
     const spanContext = trace.setSpan(parentContext, span).setValue(SAMPLE_RATE_KEY, sampleRate);
+    recordingInvocations += 1;
     return {
       run: (work) => context.with(spanContext, work),
       end: (record: InvocationRecord) => {
+        recordingInvocations -= 1;
         if (record.status !== undefined) {
           span.setAttribute('http.response.status_code', record.status);
         }

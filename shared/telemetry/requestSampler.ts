@@ -15,8 +15,6 @@ export const DEFAULT_TRACES_PER_SECOND = 5;
 // The SDK's hash of a trace id into 0..100 (a port of its getSamplingHashCode: djb2 on the id's characters,
 // as .NET's SDK computes it, so that services sampling the same trace agree).
 function samplingScore(traceId: string): number {
-  const csharpMin = -2147483648;
-  const csharpMax = 2147483647;
   if (!traceId) return 0;
   let input = traceId;
   while (input.length < 8) input += input;
@@ -25,8 +23,42 @@ function samplingScore(traceId: string): number {
     hash = (((hash << 5) + hash) | 0) + input.charCodeAt(i);
     hash |= 0;
   }
-  hash = hash <= csharpMin ? csharpMax : Math.abs(hash);
+  return scoreOfHash(hash);
+}
+
+function scoreOfHash(djb2: number): number {
+  const csharpMin = -2147483648;
+  const csharpMax = 2147483647;
+  const hash = djb2 <= csharpMin ? csharpMax : Math.abs(djb2);
   return (hash / csharpMax) * 100;
+}
+
+const DASH = 45;
+const ZERO = 48;
+
+/**
+ * The sampling score of the trace a UUID correlation id becomes (traceIdsFor: its 32 hex digits, lower case),
+ * computed on the id as it is, without building the trace id: the request the sampler leaves out never needs
+ * it. -1 when the id is not a UUID, or is all zeros (such an id gets a random trace instead).
+ */
+export function samplingScoreOfUuid(id: string): number {
+  if (id.length !== 36) return -1;
+  let hash = 5381;
+  let nonZero = false;
+  for (let i = 0; i < 36; i += 1) {
+    let code = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (code !== DASH) return -1;
+      continue;
+    }
+    if (code >= 65 && code <= 70)
+      code += 32; // A-F as a-f
+    else if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return -1;
+    if (code !== ZERO) nonZero = true;
+    hash = (((hash << 5) + hash) | 0) + code;
+    hash |= 0;
+  }
+  return nonZero ? scoreOfHash(hash) : -1;
 }
 
 // Sample rates are 100 / n for a whole n, so every kept item stands for a whole number of items.
@@ -61,9 +93,17 @@ export class RateLimitedRequestSampler {
    * being kept, 100 for all), or 0 when it is left out.
    */
   decide(traceId: string): number {
+    return this.decideByScore(samplingScore(traceId));
+  }
+
+  /**
+   * The same decision from the trace id's sampling score, when the caller has it without the trace id (see
+   * samplingScoreOfUuid). Advances the arrival window once, whatever the outcome, as the SDK's sampler does.
+   */
+  decideByScore(score: number): number {
     const sampleRate = this.nextSampleRate();
     if (sampleRate === 100 || sampleRate === 0) return sampleRate;
-    return samplingScore(traceId) < sampleRate ? sampleRate : 0;
+    return score < sampleRate ? sampleRate : 0;
   }
 
   private nextSampleRate(): number {

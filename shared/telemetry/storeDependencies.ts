@@ -8,7 +8,7 @@
 // it keeps: container, operation, query shape, request charge, items and outcome.
 import { SpanKind, SpanStatusCode, context, trace, type Attributes } from '@opentelemetry/api';
 import { observeStoreCalls, type UsageEvent } from '../usage/usageRecorder';
-import { SAMPLE_RATE_KEY } from './invocationSpans';
+import { SAMPLE_RATE_KEY, anyRecordingInvocation } from './invocationSpans';
 import { SAMPLE_RATE_ATTRIBUTE } from './requestSampler';
 
 /** What every store dependency names: the database system, the account host and the database. */
@@ -36,7 +36,9 @@ export function recordStoreDependencies(store: StoreIdentity): () => void {
   const tracer = trace.getTracer('lifetracker');
   return observeStoreCalls((event: UsageEvent, at: number) => {
     if (event.outcome === 'cached') return;
-    // Only inside a request the sampler kept: the common case (sampled out, or no request) costs one lookup.
+    // Only inside a request the sampler kept: while none runs (the common case) that is one comparison;
+    // otherwise one context lookup tells whether this call is one of theirs.
+    if (!anyRecordingInvocation()) return;
     const active = context.active();
     if (!trace.getSpan(active)?.isRecording()) return;
     const attributes: Attributes = {

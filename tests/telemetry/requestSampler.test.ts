@@ -3,7 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { RateLimitedRequestSampler, requestSamplerFor } from '../../shared/telemetry/requestSampler';
+import {
+  RateLimitedRequestSampler,
+  requestSamplerFor,
+  samplingScoreOfUuid,
+} from '../../shared/telemetry/requestSampler';
+import { traceIdsFor } from '../../shared/telemetry/traceIds';
 
 // The SDK's side runs in a child process: loading the exporter into jest's process leaves state behind that
 // breaks a later test file's in-process SDK (seen with tests/telemetry/appInsights.test.ts). The child loads
@@ -74,6 +79,38 @@ describe('request sampler', () => {
     }
     expect(kept).toBeGreaterThan(20);
     expect(kept).toBeLessThan(100);
+  });
+
+  it('decides a UUID correlation id from the id itself exactly as from the trace id it becomes', () => {
+    let now = 0;
+    const byTraceId = new RateLimitedRequestSampler(5, () => now);
+    const byUuid = new RateLimitedRequestSampler(5, () => now);
+    let kept = 0;
+    for (let i = 0; i < 20_000; i += 1) {
+      now += 100_000 + ((i * 7919) % 400_000);
+      const hex = randomBytes(16).toString('hex');
+      const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      // Clients send ids in either case; the trace id is the lower-case digits.
+      const correlationId = i % 2 === 0 ? uuid : uuid.toUpperCase();
+      const expected = byTraceId.decide(traceIdsFor(correlationId, null).traceId);
+      expect(byUuid.decideByScore(samplingScoreOfUuid(correlationId))).toBe(expected);
+      if (expected > 0) kept += 1;
+    }
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(20_000);
+  });
+
+  it('has no quick score for ids that are not a UUID, or are all zeros (those get a random trace)', () => {
+    for (const id of [
+      'client-abc.123',
+      '00000000-0000-0000-0000-000000000000',
+      '5f0c9f1e7a4b4c1d9e2f0a1b2c3d4e5f',
+      '5f0c9f1e-7a4b-4c1d-9e2f-0a1b2c3d4e5g',
+      '5f0c9f1e_7a4b-4c1d-9e2f-0a1b2c3d4e5f',
+      '',
+    ]) {
+      expect(samplingScoreOfUuid(id)).toBe(-1);
+    }
   });
 
   it('leaves the decision to the SDK when OTEL_TRACES_SAMPLER names a sampler', () => {
