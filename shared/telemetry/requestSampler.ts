@@ -51,8 +51,8 @@ export function samplingScoreOfUuid(id: string): number {
       if (code !== DASH) return -1;
       continue;
     }
-    if (code >= 65 && code <= 70)
-      code += 32; // A-F as a-f
+    // The trace id is lower case: A-F count as a-f.
+    if (code >= 65 && code <= 70) code += 32;
     else if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return -1;
     if (code !== ZERO) nonZero = true;
     hash = (((hash << 5) + hash) | 0) + code;
