@@ -1,5 +1,6 @@
 import type { DocumentStore, SqlParameter, StoredDocument } from '../data/documentStore';
 import { MAX_BATCH_OPERATIONS } from '../data/documentStore';
+import { queueItemWrite } from './itemWriteQueue';
 import { AppError, isAppError } from '../errors/appError';
 import { itemNotFound } from '../errors/requestErrors';
 
@@ -15,11 +16,11 @@ export interface Page<T> {
   continuationToken: string | null;
 }
 
-// A read-modify-write without If-Match from the client retries when another writer got in between, so
-// the client's change is applied to the newest version instead of failing with a 412 it never asked for.
+// Updates of one item run one after another within an instance (itemWriteQueue.ts). A read-modify-write
+// without If-Match from the client retries when a writer of another instance got in between, so the
+// client's change is applied to the newest version instead of failing with a 412 it never asked for.
 // Writers that collided once would collide again if they all retried at once, so each waits a random,
-// growing moment first (full jitter): with 50 writers on one item and 2 ms per write, 5 immediate
-// attempts left 22 of them with a 412; this gives every one of them its turn.
+// growing moment first (full jitter).
 const UPDATE_ATTEMPTS = 12;
 const RACE_BACKOFF_BASE_MS = 2;
 const RACE_BACKOFF_CAP_MS = 100;
@@ -78,6 +79,16 @@ export class UserItemRepository<T extends UserItem> {
     id: string,
     change: (current: StoredDocument<T>) => T,
     ifMatch?: string,
+  ): Promise<StoredDocument<T>> {
+    const key = `${this.container}\u0000${userId}\u0000${id}`;
+    return queueItemWrite(this.store, key, () => this.readModifyWrite(userId, id, change, ifMatch));
+  }
+
+  private async readModifyWrite(
+    userId: string,
+    id: string,
+    change: (current: StoredDocument<T>) => T,
+    ifMatch: string | undefined,
   ): Promise<StoredDocument<T>> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(userId, id);

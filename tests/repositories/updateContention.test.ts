@@ -6,15 +6,13 @@ import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
 import { UserItemRepository } from '../../shared/repositories/userItemRepository';
 
 // A PATCH without If-Match must never answer 412: the client did not ask for a condition. With writes
-// that take as long as a network round trip, 50 writers on one item collide again and again; the
-// repository must absorb that. The local store answers in microseconds, so its replace is slowed here to
-// what a remote store takes (the contention cannot be provoked otherwise in one process).
+// that take as long as a network round trip, writers on one item would collide again and again; within an
+// instance they queue, and across instances the repository retries. The local store answers in
+// microseconds, so its replace is slowed here to what a remote store takes.
 
-test('50 concurrent unconditional updates of one item all succeed and none is lost, with 2 ms writes', async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-contention-'));
-  const local = new LocalDocumentStore({ dataDir, sync: 'normal' });
-  await local.initialize();
-  const slow = new Proxy(local, {
+// The local store slowed down: every replace waits 2 ms first.
+function slowReplaces(local: LocalDocumentStore): DocumentStore {
+  return new Proxy(local, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (property === 'replace') {
@@ -26,12 +24,23 @@ test('50 concurrent unconditional updates of one item all succeed and none is lo
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+type Marked = { id: string; userId: string; marks: string[] };
+
+test('50 concurrent unconditional updates of one item all succeed and none is lost, with 2 ms writes', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-contention-'));
+  const local = new LocalDocumentStore({ dataDir, sync: 'normal' });
+  await local.initialize();
+  let replaces = 0;
+  const counted = new Proxy(slowReplaces(local), {
+    get(target, property, receiver) {
+      if (property === 'replace') replaces += 1;
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
   try {
-    const repository = new UserItemRepository<{ id: string; userId: string; marks: string[] }>(
-      slow,
-      'tasks',
-      'Task',
-    );
+    const repository = new UserItemRepository<Marked>(counted, 'tasks', 'Task');
     await repository.create({ id: 'hot', userId: 'u', marks: [] });
     const outcomes = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
@@ -42,8 +51,40 @@ test('50 concurrent unconditional updates of one item all succeed and none is lo
     expect(failed).toEqual([]);
     const stored = await repository.get('u', 'hot');
     expect([...stored.marks].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `w${i}`).sort());
+    // Within one instance the writers queue instead of racing: no conditional write is wasted.
+    expect(replaces).toBe(50);
   } finally {
     await local.dispose();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('unconditional updates from two instances of one item race, retry, and none is lost', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-contention-'));
+  // Two stores on one database stand for two instances: each queues its own writers, and the two race.
+  const first = new LocalDocumentStore({ dataDir, sync: 'normal' });
+  await first.initialize();
+  const second = new LocalDocumentStore({ dataDir, sync: 'normal' });
+  await second.initialize();
+  try {
+    const repositories = [first, second].map(
+      (store) => new UserItemRepository<Marked>(slowReplaces(store), 'tasks', 'Task'),
+    );
+    await repositories[0].create({ id: 'hot', userId: 'u', marks: [] });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        repositories[i % 2].update('u', 'hot', (current) => ({
+          ...current,
+          marks: [...current.marks, `w${i}`],
+        })),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const stored = await repositories[1].get('u', 'hot');
+    expect([...stored.marks].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `w${i}`).sort());
+  } finally {
+    await first.dispose();
+    await second.dispose();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
