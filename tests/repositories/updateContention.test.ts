@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DocumentStore } from '../../shared/data/documentStore';
 import { LocalDocumentStore } from '../../shared/data/local/localDocumentStore';
+import { isAppError } from '../../shared/errors/appError';
 import { UserItemRepository } from '../../shared/repositories/userItemRepository';
 
 // A PATCH without If-Match must never answer 412: the client did not ask for a condition. With writes
@@ -61,14 +62,42 @@ test('50 concurrent unconditional updates of one item all succeed and none is lo
 
 test('unconditional updates from two instances of one item race, retry, and none is lost', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lt-contention-'));
-  // Two stores on one database stand for two instances: each queues its own writers, and the two race.
+  // Two stores on one database stand for two instances: each queues its own writers, and the two race. The
+  // first replace of each is held until both have arrived, so the two are certain to write over one version.
   const first = new LocalDocumentStore({ dataDir, sync: 'normal' });
   await first.initialize();
   const second = new LocalDocumentStore({ dataDir, sync: 'normal' });
   await second.initialize();
+  const held: (() => void)[] = [];
+  let refusals = 0;
+  const instance = (local: LocalDocumentStore): DocumentStore => {
+    const slow = slowReplaces(local);
+    let firstWrite = true;
+    return new Proxy(slow, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'replace') return value;
+        return async (...args: Parameters<DocumentStore['replace']>) => {
+          if (firstWrite) {
+            firstWrite = false;
+            await new Promise<void>((release) => {
+              held.push(release);
+              if (held.length === 2) for (const go of held) go();
+            });
+          }
+          try {
+            return await target.replace(...args);
+          } catch (error) {
+            if (isAppError(error, 'PRECONDITION_FAILED')) refusals += 1;
+            throw error;
+          }
+        };
+      },
+    });
+  };
   try {
     const repositories = [first, second].map(
-      (store) => new UserItemRepository<Marked>(slowReplaces(store), 'tasks', 'Task'),
+      (store) => new UserItemRepository<Marked>(instance(store), 'tasks', 'Task'),
     );
     await repositories[0].create({ id: 'hot', userId: 'u', marks: [] });
     const outcomes = await Promise.allSettled(
@@ -82,6 +111,8 @@ test('unconditional updates from two instances of one item race, retry, and none
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
     const stored = await repositories[1].get('u', 'hot');
     expect([...stored.marks].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `w${i}`).sort());
+    // The forced collision was refused and retried: the retry path ran, it was not luck.
+    expect(refusals).toBeGreaterThanOrEqual(1);
   } finally {
     await first.dispose();
     await second.dispose();
