@@ -1,10 +1,10 @@
 // The one switch for Application Insights, called by both entry points (functions/index.ts under the
 // Functions host, tools/local-runner/main.ts for npm start). Without APPLICATIONINSIGHTS_CONNECTION_STRING
-// nothing is loaded and nothing is sent: the SDK module is required only once a connection string is set,
-// which keeps start-up without one as fast as before (loading the SDK takes about half a second).
+// nothing is loaded and nothing is sent. With one, the SDK loads and runs in a worker thread of its own
+// (telemetryWorker.ts), so start-up does not wait the half a second its loading takes.
 import type { Settings } from '../config/settings';
 import type { TelemetryPipeline } from './appInsightsPipeline';
-import type { StoreIdentity } from './storeDependencies';
+import type { StoreIdentity } from './telemetryMessages';
 import { createJsonLogger } from './logger';
 
 let pipeline: TelemetryPipeline | undefined;
@@ -34,21 +34,18 @@ function storeIdentity(settings: Settings): StoreIdentity {
   return { system: 'sqlite', host: undefined, database: 'local store' };
 }
 
-/** Where the app runs: under the Azure Functions host, or in the local runner of `npm start`. */
-export type TelemetryHost = 'functions host' | 'local runner';
-
 /**
  * Starts Application Insights once per process when settings carry a connection string; returns whether
  * telemetry runs. A failure to start is logged (never with the connection string) and the app runs
- * without telemetry.
+ * without telemetry; the SDK's own start, on its thread, logs "telemetry not started" if it fails.
  */
-export function startTelemetry(settings: Settings, host: TelemetryHost = 'functions host'): boolean {
+export function startTelemetry(settings: Settings): boolean {
   if (pipeline) return true;
   const connectionString = settings.applicationInsightsConnectionString?.trim();
   if (!connectionString) return false;
   const log = createJsonLogger(settings.logLevel);
   try {
-    // Required here, not imported at the top: this line is what loads the SDK.
+    // Required here, not imported at the top: without a connection string none of it is loaded.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startPipeline } = require('./appInsightsPipeline') as typeof import('./appInsightsPipeline');
     pipeline = startPipeline({
@@ -57,7 +54,6 @@ export function startTelemetry(settings: Settings, host: TelemetryHost = 'functi
       hasBreaker: settings.dataBackend === 'cosmos',
       store: storeIdentity(settings),
       logLevel: settings.logLevel,
-      hostTraceContext: host === 'functions host',
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,18 +1,30 @@
-// The Application Insights pipeline itself. This module imports the SDK (about half a second of loading),
-// so appInsights.ts requires it only when a connection string is set: without one, neither the SDK nor the
-// OpenTelemetry API is ever loaded.
-import { TelemetryClient } from 'applicationinsights';
+// The Application Insights pipeline, request-thread side. The SDK runs in a worker thread
+// (telemetryWorker.ts); this side samples invocations, records the kept ones with their store calls, Azure SDK
+// calls, exceptions and events, sums the store's metrics, and posts all of it there. appInsights.ts requires
+// this module only when a connection string is set.
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../config/settings';
+import { recordAzureSdkSpans } from './azureSdkSpans';
 import { currentCorrelation } from './correlation';
-import { ingestionCredential } from './ingestionCredential';
+import { MAX_CHILDREN, createInvocationRecorder } from './invocationRecorder';
 import { traceInvocations } from './invocationTelemetry';
-import { createInvocationTracer } from './invocationSpans';
-import { createJsonLogger, onLoggedErrors } from './logger';
-import { keepAzureSdkLogging, logSdkDiagnostics } from './sdkDiagnostics';
+import { createJsonLogger, onLoggedErrors, type Logger } from './logger';
 import { requestSamplerFor } from './requestSampler';
-import { recordStoreDependencies, type StoreIdentity } from './storeDependencies';
-import { recordStoreTelemetry } from './storeTelemetry';
+import { recordStoreDependencies } from './storeDependencies';
+import { recordStoreMetrics } from './storeTelemetry';
 import { onTrackedEvents } from './telemetryEvents';
+import {
+  errorRecordOf,
+  type EventRecord,
+  type ExceptionRecord,
+  type FromTelemetryWorker,
+  type StoreIdentity,
+  type TelemetryWorkerOptions,
+  type ToTelemetryWorker,
+} from './telemetryMessages';
 
 /** What the pipeline needs; the connection string is a secret and is never logged. */
 export interface PipelineOptions {
@@ -23,13 +35,8 @@ export interface PipelineOptions {
   hasBreaker: boolean;
   /** What the store dependencies name. */
   store: StoreIdentity;
-  /** LOG_LEVEL, for the SDK's own diagnostics. */
+  /** LOG_LEVEL, for the SDK's own diagnostics and the pipeline's. */
   logLevel: LogLevel;
-  /**
-   * Under the Functions host, the SDK's pre-invocation hook makes the host's trace context active before each
-   * invocation, and request spans join it; the local runner has no such context to look for.
-   */
-  hostTraceContext: boolean;
 }
 
 /** A running pipeline. */
@@ -40,8 +47,23 @@ export interface TelemetryPipeline {
   shutdown(): Promise<void>;
 }
 
-function errorOf(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+// The store's sums cross to the telemetry thread this often (and at every flush); the SDK exports metrics
+// once a minute, so a batch is at most this late for its interval.
+const METRICS_POST_MS = 5_000;
+
+const WORKER_FILE = 'telemetryWorker.js';
+
+/**
+ * The worker's file: beside this module once built (dist/shared/telemetry, or beside the deployment bundle,
+ * which carries it as a file of its own). Tests run this module from its TypeScript source, which a worker
+ * thread cannot load, so there the build's copy is used.
+ */
+export function telemetryWorkerFile(): string {
+  const beside = path.join(__dirname, WORKER_FILE);
+  if (fs.existsSync(beside)) return beside;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'shared', 'telemetry', WORKER_FILE);
+  if (fs.existsSync(built)) return built;
+  throw new Error(`${WORKER_FILE} not found beside ${__dirname}: run npm run build`);
 }
 
 function asProperties(properties: Record<string, unknown>): Record<string, string> {
@@ -53,71 +75,140 @@ function asProperties(properties: Record<string, unknown>): Record<string, strin
   return strings;
 }
 
-/** Starts the SDK (once per process: its providers are global) and connects the app's telemetry hooks to it. */
-export function startPipeline(options: PipelineOptions): TelemetryPipeline {
-  const client = new TelemetryClient(options.connectionString);
-  const credential = ingestionCredential(options.authenticationString);
-  if (credential) client.config.aadTokenCredential = credential;
-  // Requests are the function table's spans (invocationSpans.ts): the same under the Functions host, whose
-  // worker never sees the HTTP request, and the local runner, whose node:http server would otherwise give
-  // a second, route-less request per call. Dependencies are the store's calls (storeDependencies.ts) and the
-  // Azure SDK's own spans (Blob Storage, Key Vault): with requests and dependencies both off, the SDK's
-  // HTTP instrumentation is not installed at all, which is what costs (see storeDependencies.ts).
-  client.config.enableAutoCollectRequests = false;
-  client.config.enableAutoCollectDependencies = false;
-  // Live Metrics, even with nobody watching, cost about 9% of GET /api/tasks/{id} throughput on the local
-  // runner (10,696 vs 9,780 req/s, five alternating rounds); /api/dashboard is the app's live view.
-  client.config.enableSendLiveMetrics = false;
-  // HTTP requests are sampled before a span exists (requestSampler.ts), at the SDK's default rate; the SDK then
-  // keeps every span it is given. With OTEL_TRACES_SAMPLER set, the SDK's sampler decides instead.
-  const sampler = requestSamplerFor(process.env);
-  if (sampler) {
-    client.config.azureMonitorOpenTelemetryOptions = {
-      ...client.config.azureMonitorOpenTelemetryOptions,
-      tracesPerSecond: 0,
-      samplingRatio: 1,
-    };
-  }
-  // The app logs through its Logger, not console or a third-party logger.
-  client.config.enableAutoCollectConsole = false;
-  client.config.enableAutoCollectExternalLoggers = false;
-  const restoreAzureSdkLogging = keepAzureSdkLogging();
-  client.initialize();
-  restoreAzureSdkLogging();
-  logSdkDiagnostics(createJsonLogger(options.logLevel), options.connectionString);
+// Where an exception or event goes: into the kept invocation it belongs to (sent with it, in its
+// operation), or straight to the telemetry thread; past MAX_CHILDREN of them, straight there too.
+function recordingNow(items: 'exceptions' | 'events') {
+  const recording = currentCorrelation()?.recording;
+  if (!recording || recording.ended || recording.telemetry[items].length >= MAX_CHILDREN) return undefined;
+  return recording;
+}
 
-  const trackException = (error: unknown, properties: Record<string, unknown>): void => {
-    const correlation = currentCorrelation();
-    client.trackException({
-      exception: errorOf(error),
-      properties: asProperties({
-        ...(correlation
-          ? { correlationId: correlation.correlationId, invocationId: correlation.invocationId }
-          : {}),
-        ...properties,
-      }),
+/** Starts the telemetry thread and connects the app's telemetry hooks to it. */
+export function startPipeline(options: PipelineOptions): TelemetryPipeline {
+  const log: Logger = createJsonLogger(options.logLevel);
+  const sampler = requestSamplerFor(process.env);
+  const workerOptions: TelemetryWorkerOptions = {
+    ...options,
+    appSamples: sampler !== undefined,
+    caCertificates: tls.getCACertificates?.('default'),
+  };
+  // The environment the app reads now (the SDK takes OTEL_* and APPLICATIONINSIGHTS_* settings from it),
+  // which a host or test may have changed in place of the process's own.
+  const worker = new Worker(telemetryWorkerFile(), { workerData: workerOptions, env: process.env });
+  // The telemetry thread never keeps the process alive by itself; a pending flush does (see `ask`).
+  worker.unref();
+
+  let stopped = false;
+  const post = (message: ToTelemetryWorker): void => {
+    if (!stopped) worker.postMessage(message);
+  };
+  const answers = new Map<number, (error?: string) => void>();
+  let nextId = 1;
+  const ask = (type: 'flush' | 'shutdown'): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    const id = nextId++;
+    worker.ref();
+    return new Promise<void>((resolve) => {
+      answers.set(id, (error) => {
+        if (error) log.warn('telemetry flush failed', { reason: error });
+        resolve();
+      });
+      worker.postMessage({ type, id } satisfies ToTelemetryWorker);
+    }).finally(() => {
+      if (answers.size === 0) worker.unref();
     });
   };
 
+  const trackException = (exception: ExceptionRecord): void => {
+    const recording = recordingNow('exceptions');
+    if (recording) recording.telemetry.exceptions.push(exception);
+    else post({ type: 'exception', exception });
+  };
+  const trackEvent = (event: EventRecord): void => {
+    const recording = recordingNow('events');
+    if (recording) recording.telemetry.events.push(event);
+    else post({ type: 'event', event });
+  };
+
+  const metrics = recordStoreMetrics((state) => post({ type: 'breaker', state }));
+  const postMetrics = (): void => {
+    const batch = metrics.drain();
+    if (batch) post({ type: 'metrics', batch });
+  };
+  const metricsTimer = setInterval(postMetrics, METRICS_POST_MS);
+  metricsTimer.unref();
+
   const detach = [
-    traceInvocations(createInvocationTracer(trackException, sampler, options.hostTraceContext)),
-    onLoggedErrors((error, message, properties) => trackException(error, { ...properties, message })),
-    onTrackedEvents((name, properties, measurements) =>
-      client.trackEvent({ name, properties, measurements }),
+    traceInvocations(
+      createInvocationRecorder(
+        (invocation) => post({ type: 'invocation', invocation }),
+        trackException,
+        sampler,
+      ),
     ),
-    recordStoreTelemetry(options.hasBreaker),
-    recordStoreDependencies(options.store),
+    onLoggedErrors((error, message, properties) => {
+      const correlation = currentCorrelation();
+      trackException({
+        error: errorRecordOf(error),
+        properties: asProperties({
+          ...(correlation
+            ? { correlationId: correlation.correlationId, invocationId: correlation.invocationId }
+            : {}),
+          ...properties,
+          message,
+        }),
+      });
+    }),
+    onTrackedEvents((name, properties, measurements) => trackEvent({ name, properties, measurements })),
+    recordStoreDependencies(),
+    recordAzureSdkSpans(),
+    () => metrics.stop(),
+    () => clearInterval(metricsTimer),
   ];
+  const detachAll = (): void => {
+    for (const stop of detach.splice(0)) stop();
+  };
+
+  const settle = (error?: string): void => {
+    for (const [id, answered] of answers) {
+      answers.delete(id);
+      answered(error);
+    }
+  };
+  worker.on('message', (message: FromTelemetryWorker) => {
+    if (message.type === 'failed') {
+      log.error('telemetry not started', { reason: message.reason });
+      detachAll();
+    } else if (message.type === 'done') {
+      const answered = answers.get(message.id);
+      answers.delete(message.id);
+      answered?.(message.error);
+    }
+  });
+  worker.on('error', (error) => {
+    log.error('telemetry thread failed', {
+      reason: error.message.split(options.connectionString).join('[connection string]'),
+    });
+  });
+  worker.on('exit', () => {
+    stopped = true;
+    detachAll();
+    settle();
+  });
 
   let stopping: Promise<void> | undefined;
   return {
-    flush: () => client.flush(),
+    flush: async () => {
+      postMetrics();
+      await ask('flush');
+    },
     shutdown: () =>
       (stopping ??= (async () => {
-        // Flushed while still attached, so observable metrics (the breaker gauge) report one last time.
-        await client.flush();
-        for (const stop of detach) stop();
-        await client.shutdown();
+        postMetrics();
+        detachAll();
+        await ask('shutdown');
+        stopped = true;
+        await worker.terminate();
       })()),
   };
 }

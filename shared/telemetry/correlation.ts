@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
+import type { InvocationRecording } from './invocationRecorder';
 
 /** The ids that tie one invocation's logs, telemetry and response together. */
 export interface CorrelationContext {
@@ -8,6 +9,8 @@ export interface CorrelationContext {
   correlationId: string;
   /** The invocation's context, so code that has none at hand (the store, its policies) logs through it. */
   context?: InvocationContext;
+  /** What telemetry records of the invocation, when the sampler kept it (invocationRecorder.ts). */
+  recording?: InvocationRecording;
 }
 
 /** The response (and request) header that carries the correlation id. */

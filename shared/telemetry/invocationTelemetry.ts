@@ -6,7 +6,12 @@ import type {
   TimerHandler,
 } from '@azure/functions';
 import { HttpResponse } from '@azure/functions';
-import { CORRELATION_HEADER, correlationIdFrom, withCorrelation } from './correlation';
+import {
+  CORRELATION_HEADER,
+  correlationIdFrom,
+  withCorrelation,
+  type CorrelationContext,
+} from './correlation';
 
 /** One finished invocation, as every telemetry observer sees it. */
 export interface InvocationRecord {
@@ -43,6 +48,12 @@ export interface InvocationStart {
   operation: string;
   invocationId: string;
   correlationId: string;
+  /** When it started (epoch milliseconds). */
+  startedAt: number;
+  /** The context its work runs in; a tracer may attach what it records of the invocation. */
+  correlation: CorrelationContext;
+  /** The Functions host's W3C traceparent for the invocation (InvocationContext.traceContext); none locally. */
+  hostTraceParent: string | undefined;
   /** The HTTP request, for HTTP functions (method, URL, traceparent). */
   request?: HttpRequest;
 }
@@ -54,9 +65,9 @@ export interface InvocationSpan {
 }
 
 /**
- * Opens a span around each invocation (Application Insights: the request that the invocation's dependency
- * calls attach to). Unlike an observer it sees the invocation start, so it can make the work run in its
- * context. Must not throw.
+ * Follows each invocation from its start (Application Insights: the request that the invocation's
+ * dependency calls attach to). Unlike an observer it sees the invocation start, so it can decide then
+ * whether to record it. Must not throw.
  */
 export type InvocationTracer = (start: InvocationStart) => InvocationSpan;
 
@@ -78,6 +89,12 @@ function openSpan(start: InvocationStart): InvocationSpan | undefined {
   } catch {
     return undefined;
   }
+}
+
+// The worker's protocol has spelled it both ways.
+function hostTraceParentOf(context: InvocationContext): string | undefined {
+  const trace = context.traceContext as { traceParent?: string; traceparent?: string } | undefined;
+  return trace?.traceParent || trace?.traceparent || undefined;
 }
 
 function closeSpan(span: InvocationSpan | undefined, record: InvocationRecord): void {
@@ -146,11 +163,9 @@ export function instrumentHttpHandler(name: string, operation: string, handler: 
       invocationId: context.invocationId,
       correlationId,
     };
-    const span = openSpan({ ...base, request });
-    const work = () =>
-      withCorrelation({ invocationId: context.invocationId, correlationId, context }, () =>
-        handler(request, context),
-      );
+    const correlation: CorrelationContext = { invocationId: context.invocationId, correlationId, context };
+    const span = openSpan({ ...base, correlation, hostTraceParent: hostTraceParentOf(context), request });
+    const work = () => withCorrelation(correlation, () => handler(request, context));
     try {
       const result = await (span ? span.run(work) : work());
       const status = statusOf(result);
@@ -181,11 +196,9 @@ export function instrumentTimerHandler(name: string, handler: TimerHandler): Tim
       invocationId: context.invocationId,
       correlationId,
     };
-    const span = openSpan(base);
-    const work = () =>
-      withCorrelation({ invocationId: context.invocationId, correlationId, context }, () =>
-        handler(timer, context),
-      );
+    const correlation: CorrelationContext = { invocationId: context.invocationId, correlationId, context };
+    const span = openSpan({ ...base, correlation, hostTraceParent: hostTraceParentOf(context) });
+    const work = () => withCorrelation(correlation, () => handler(timer, context));
     try {
       await (span ? span.run(work) : work());
       const record = { ...base, success: true, durationMs: performance.now() - started };

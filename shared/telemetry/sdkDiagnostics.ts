@@ -1,5 +1,5 @@
-// What the Application Insights SDK says about itself, kept in the app's log. Loaded only by
-// appInsightsPipeline.ts (when a connection string is set).
+// What the Application Insights SDK says about itself, kept in the app's log. Loaded only by the telemetry
+// thread (telemetryWorker.ts), where the SDK runs.
 //
 // When it starts, the SDK installs a console logger for OpenTelemetry's diagnostics and takes over the
 // Azure SDK logger (@azure/logger) at level "warning", printing with console.log: every Cosmos DB 404 of a

@@ -19,6 +19,9 @@ export const METRIC_NAMES = {
   breakerState: 'lifetracker.breaker.state',
 } as const;
 
+/** The breaker gauge's value of each breaker state. */
+export const BREAKER_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
 /** Custom events (customEvents table). */
 export const EVENT_NAMES = {
   costReport: 'CostReport',

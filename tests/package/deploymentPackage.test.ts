@@ -17,6 +17,7 @@ import {
   separatePackages,
   unprovidedImports,
 } from '../../tools/package/bundleExternals';
+import type { BuiltBundle } from '../../tools/package/bundleApp';
 import { buildDeploymentPackage, type PackageReport } from '../../tools/package/deploymentPackage';
 import { directoryStats } from '../../tools/package/directoryStats';
 import { RUNTIME_FILES } from '../../tools/package/runtimeFiles';
@@ -83,6 +84,7 @@ describe('what the package holds', () => {
         'host.json',
         'package.json',
         manifest.main,
+        ...report.threads.map((thread) => path.relative(report.packageDir, thread.file)),
         ...separate.flatMap((name) => [`node_modules/${name}/index.js`, `node_modules/${name}/package.json`]),
         ...RUNTIME_FILES,
       ].sort(),
@@ -108,27 +110,60 @@ describe('what the package holds', () => {
     expect(report.bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
   });
 
-  test('a shared package is one copy: every bundle that uses @azure/logger requires it rather than carrying its own', () => {
-    const bundles = [report.bundle, ...report.separate.filter((s) => s.name !== '@azure/logger')];
-    const carried = (built: (typeof bundles)[number]) =>
-      Object.keys(built.metafile.inputs).filter((input) => input.includes('node_modules/@azure/logger/'));
-    for (const built of bundles) expect(carried(built)).toEqual([]);
-    const users = bundles.filter((built) => built.imports.some((i) => i.path === '@azure/logger'));
-    expect(users.map((built) => path.basename(path.dirname(built.file))).sort()).toEqual(
-      ['functions', 'applicationinsights', 'storage-blob'].sort(),
-    );
+  // Which bundles require each shared package (paths in the package folder).
+  const SHARED_USERS: Record<string, string[]> = {
+    '@azure/logger': [
+      'dist/functions/index.js',
+      'dist/functions/telemetryWorker.js',
+      'node_modules/applicationinsights/index.js',
+      'node_modules/@azure/storage-blob/index.js',
+    ],
+    '@azure/core-tracing': [
+      'dist/functions/index.js',
+      'dist/functions/telemetryWorker.js',
+      'node_modules/applicationinsights/index.js',
+      'node_modules/@azure/storage-blob/index.js',
+    ],
+  };
+
+  test.each(Object.keys(SHARED_USERS))(
+    'a shared package is one copy: every bundle that uses %s requires it rather than carrying its own',
+    (shared) => {
+      const bundles = [report.bundle, ...report.threads, ...report.separate.filter((s) => s.name !== shared)];
+      const carried = (built: BuiltBundle) =>
+        Object.keys(built.metafile.inputs).filter((input) => input.includes(`node_modules/${shared}/`));
+      for (const built of bundles) expect(carried(built)).toEqual([]);
+      const users = bundles.filter((built) => built.imports.some((i) => i.path === shared));
+      expect(users.map((built) => path.relative(report.packageDir, built.file)).sort()).toEqual(
+        [...SHARED_USERS[shared]].sort(),
+      );
+    },
+  );
+
+  test('a shared package leaves to run time only the Functions host module and the other shared packages', () => {
     expect(packageExternals('@azure/logger')).toEqual({
       '@azure/functions-core': BUNDLE_EXTERNALS['@azure/functions-core'],
+      '@azure/core-tracing': BUNDLE_EXTERNALS['@azure/core-tracing'],
     });
   });
 
-  test('the bundle leaves to run time only Node built-ins and the modules BUNDLE_EXTERNALS names', () => {
+  test('the bundles leave to run time only Node built-ins and the modules BUNDLE_EXTERNALS names', () => {
     const isBuiltin = (specifier: string) =>
       specifier.startsWith('node:') || builtinModules.includes(specifier);
-    const leftToRunTime = new Set(report.bundle.imports.map((i) => i.path).filter((p) => !isBuiltin(p)));
+    const leftToRunTime = new Set(
+      [report.bundle, ...report.threads].flatMap((built) =>
+        built.imports.map((i) => i.path).filter((p) => !isBuiltin(p)),
+      ),
+    );
     expect([...leftToRunTime].sort()).toEqual(Object.keys(BUNDLE_EXTERNALS).sort());
+    // The SDK is the telemetry thread's alone: the entry module never requires it.
+    expect(report.bundle.imports.map((i) => i.path)).not.toContain('applicationinsights');
+    expect(report.threads.map((t) => path.basename(t.file))).toEqual(['telemetryWorker.js']);
+    expect(report.threads[0].imports.map((i) => i.path)).toContain('applicationinsights');
     expect(unprovidedImports(report.bundle.imports)).toEqual([]);
-    for (const built of report.separate) expect(unprovidedImports(built.imports)).toEqual([]);
+    for (const built of [...report.threads, ...report.separate]) {
+      expect(unprovidedImports(built.imports)).toEqual([]);
+    }
   });
 });
 

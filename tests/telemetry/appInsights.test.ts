@@ -8,6 +8,7 @@ import { getSettings } from '../../shared/config/settings';
 import { flushTelemetry, startTelemetry, stopTelemetry } from '../../shared/telemetry/appInsights';
 import { instrumentHttpHandler } from '../../shared/telemetry/invocationTelemetry';
 import { invocationLogger } from '../../shared/telemetry/logger';
+import { trackEvent } from '../../shared/telemetry/telemetryEvents';
 import { EVENT_NAMES, METRIC_NAMES } from '../../shared/telemetry/telemetryNames';
 import { startApi, type ApiUnderTest } from '../api/apiHarness';
 import { testAzuriteConnectionString } from '../helpers/azurite';
@@ -345,6 +346,43 @@ describe('Application Insights telemetry with a connection string', () => {
     expect(logged.tags?.['ai.operation.id']).toBe(
       requestNamed(envelopes, 'GET caught', 'telemetry-caught')!.tags?.['ai.operation.id'],
     );
+  });
+
+  it("joins the Functions host's trace: the invocation's traceContext is the request's parent", async () => {
+    // What the Functions host hands each invocation; the caller's own traceparent header loses to it.
+    const hostTrace = '0af7651916cd43dd8448eb211c80319c';
+    const hostSpan = 'b7ad6b7169203331';
+    const context = new InvocationContext({
+      invocationId: 'telemetry-host-trace',
+      functionName: 'hosted',
+      traceContext: { traceParent: `00-${hostTrace}-${hostSpan}-01` },
+      logHandler: () => undefined,
+    });
+    const hosted = instrumentHttpHandler('hosted', 'GET hosted', async () => {
+      trackEvent(EVENT_NAMES.healthCheck, { status: 'healthy' });
+      return { status: 200 };
+    });
+    const request = new HttpRequest({
+      method: 'GET',
+      url: 'http://127.0.0.1/api/hosted',
+      headers: {
+        'x-correlation-id': 'telemetry-hosted',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
+    });
+    expect((await hosted(request, context)).status).toBe(200);
+
+    const eventIn = (all: Envelope[]) =>
+      itemsOf(all, 'EventData').find((e) => e.data.baseData.properties?.correlationId === 'telemetry-hosted');
+    const envelopes = await flushUntil(
+      (all) => !!requestNamed(all, 'GET hosted', 'telemetry-hosted') && !!eventIn(all),
+    );
+    const item = requestNamed(envelopes, 'GET hosted', 'telemetry-hosted')!;
+    expect(item.tags?.['ai.operation.id']).toBe(hostTrace);
+    expect(item.tags?.['ai.operation.parentId']).toBe(hostSpan);
+    // An event the invocation tracked is in its operation, with the request as its parent.
+    expect(eventIn(envelopes)!.tags?.['ai.operation.id']).toBe(hostTrace);
+    expect(eventIn(envelopes)!.tags?.['ai.operation.parentId']).toBe(item.data.baseData.id);
   });
 
   it('never sends the connection string: only its instrumentation key, as every envelope must carry', () => {

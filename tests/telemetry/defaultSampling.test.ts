@@ -6,8 +6,9 @@
 // process by another file does not deliver reliably.
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { traceInvocations, instrumentHttpHandler } from '../../shared/telemetry/invocationTelemetry';
-import { createInvocationTracer } from '../../shared/telemetry/invocationSpans';
+import { createInvocationRecorder } from '../../shared/telemetry/invocationRecorder';
 import { RateLimitedRequestSampler } from '../../shared/telemetry/requestSampler';
+import type { ExceptionRecord } from '../../shared/telemetry/telemetryMessages';
 import { itemsOf, startFakeIngestion, type Envelope, type FakeIngestion } from '../helpers/fakeIngestion';
 import { killChildren, makeTempDir, removeTempDirs, spawnRunner } from '../runner/runnerHarness';
 
@@ -93,11 +94,13 @@ describe('Application Insights with default sampling', () => {
   });
 
   it('still reports the exception of a failing request that was sampled out', async () => {
-    // A sampler that keeps nothing (0 per second), and an exception tracker that records what it is given.
-    const tracked: { error: unknown; properties: Record<string, string> }[] = [];
+    // A sampler that keeps nothing (0 per second), and sinks that record what they are given.
+    const sent: unknown[] = [];
+    const tracked: ExceptionRecord[] = [];
     const stop = traceInvocations(
-      createInvocationTracer(
-        (error, properties) => tracked.push({ error, properties }),
+      createInvocationRecorder(
+        (invocation) => sent.push(invocation),
+        (exception) => tracked.push(exception),
         new RateLimitedRequestSampler(0),
       ),
     );
@@ -112,8 +115,9 @@ describe('Application Insights with default sampling', () => {
       });
       const context = new InvocationContext({ invocationId: 'sampled-boom-1', logHandler: () => undefined });
       await expect(throwing(request, context)).rejects.toThrow('broke while sampled out');
+      expect(sent).toHaveLength(0);
       expect(tracked).toHaveLength(1);
-      expect((tracked[0].error as Error).message).toBe('broke while sampled out');
+      expect(tracked[0].error).toMatchObject({ name: 'Error', message: 'broke while sampled out' });
       expect(tracked[0].properties).toMatchObject({
         correlationId: 'sampled-boom-1',
         invocationId: 'sampled-boom-1',

@@ -1,6 +1,7 @@
 // The `npm start` path (scripts/start.mjs -> tools/local-runner/main.ts) as a child process: telemetry is
-// switched on by the connection string alone, the SDK is loaded only then (require.cache, read at exit by
-// a preloaded module), and what is queued is sent before the process exits on SIGTERM. Also where only a
+// switched on by the connection string alone, the SDK is loaded only then and only in the telemetry thread
+// (require.cache of each thread, read at exit by a preloaded module), and what is queued is sent before the
+// process exits on SIGTERM. Also where only a
 // real process shows it: the SDK's HTTP instrumentation hooks require() itself, which jest's module
 // registry bypasses, so what is and is not sent for Cosmos DB calls is checked here.
 import fs from 'node:fs';
@@ -37,7 +38,11 @@ describe('npm start and Application Insights', () => {
       preload,
       [
         "const fs = require('node:fs');",
-        "process.on('exit', () => fs.writeFileSync(process.env.LT_MODULES_OUT, JSON.stringify(Object.keys(require.cache))));",
+        "const { isMainThread, threadId } = require('node:worker_threads');",
+        'const file = isMainThread ? process.env.LT_MODULES_OUT : `${process.env.LT_MODULES_OUT}.thread-${threadId}`;',
+        'const write = () => fs.writeFileSync(file, JSON.stringify(Object.keys(require.cache)));',
+        // A terminated worker thread emits no 'exit': its list is written once its main module has run.
+        "if (isMainThread) process.on('exit', write); else setImmediate(write);",
       ].join('\n'),
     );
   });
@@ -55,11 +60,14 @@ describe('npm start and Application Insights', () => {
     APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
   });
 
-  /** Runs npm start with env, makes the requests, stops it with SIGTERM; returns its modules and log. */
+  /**
+   * Runs npm start with env, makes the requests, stops it with SIGTERM; returns the modules of its request
+   * thread and of its other threads, and its log.
+   */
   async function run(
     env: Record<string, string>,
     requests: (url: string) => Promise<void>,
-  ): Promise<{ modules: string[]; stdout: string; lines: LogLine[] }> {
+  ): Promise<{ modules: string[]; threadModules: string[]; stdout: string; lines: LogLine[] }> {
     const dir = makeTempDir('lt-telemetry-run-');
     const modulesFile = path.join(dir, 'modules.json');
     const runner = spawnRunner({
@@ -74,8 +82,12 @@ describe('npm start and Application Insights', () => {
     await requests(await runner.listening);
     runner.child.kill('SIGTERM');
     expect(await runner.exited).toEqual({ code: 0, signal: null });
+    const threadFiles = fs.readdirSync(dir).filter((name) => name.startsWith('modules.json.thread-'));
     return {
       modules: JSON.parse(fs.readFileSync(modulesFile, 'utf8')) as string[],
+      threadModules: threadFiles.flatMap(
+        (name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as string[],
+      ),
       stdout: runner.stdoutText(),
       lines: runner.lines,
     };
@@ -88,16 +100,19 @@ describe('npm start and Application Insights', () => {
   };
 
   it('without a connection string: nothing sent, and the SDK is never loaded', async () => {
-    const { modules, stdout } = await run({}, healthAnd404);
+    const { modules, threadModules, stdout } = await run({}, healthAnd404);
     expect(modules.length).toBeGreaterThan(50); // the preload saw the app's modules
     expect(modules.filter((file) => SDK_MODULE.test(file))).toEqual([]);
+    expect(threadModules).toEqual([]); // no telemetry thread either
     expect(stdout).not.toContain('telemetry started');
     expect(ingestion.requests).toEqual([]);
   });
 
-  it('with one: started once, the requests sent before exit, and the key never logged', async () => {
-    const { modules, stdout } = await run(withTelemetry(), healthAnd404);
-    expect(modules.some((file) => SDK_MODULE.test(file))).toBe(true);
+  it('with one: started once, in its own thread, the requests sent before exit, and the key never logged', async () => {
+    const { modules, threadModules, stdout } = await run(withTelemetry(), healthAnd404);
+    // The SDK lives in the telemetry thread; the request thread never loads it (nor OpenTelemetry's API).
+    expect(threadModules.some((file) => SDK_MODULE.test(file))).toBe(true);
+    expect(modules.filter((file) => SDK_MODULE.test(file))).toEqual([]);
     expect(stdout.split('"message":"telemetry started"')).toHaveLength(2); // exactly once
     expect(stdout).not.toContain('InstrumentationKey');
     expect(stdout).not.toContain('"message":"telemetry sdk"'); // the SDK had nothing to complain about

@@ -67,7 +67,7 @@ export async function runCli(): Promise<void> {
     const settings = loadSettings(process.env, cwd);
     log = createRunnerLog(settings.logLevel);
     // Only with APPLICATIONINSIGHTS_CONNECTION_STRING; without it the SDK is not even loaded.
-    startTelemetry(settings, 'local runner');
+    startTelemetry(settings);
     // The local store's file is ours: open it before listening, and if it cannot be opened (corrupt,
     // unreadable) stop with one line naming it. A remote Cosmos account is opened in the background: it
     // being slow or down is not a start-up error; requests answer 503 and /api/health says why.

@@ -87,12 +87,20 @@ async function build(
   };
 }
 
-/** Bundles the entry module (functions/index.ts) into `outfile`, leaving out only BUNDLE_EXTERNALS. */
-export function bundleEntry(root: string, outfile: string, mapFile: string): Promise<BuiltBundle> {
+/**
+ * Bundles an entry module of the app (functions/index.ts by default; a worker thread's module) into
+ * `outfile`, leaving out only BUNDLE_EXTERNALS.
+ */
+export function bundleEntry(
+  root: string,
+  outfile: string,
+  mapFile: string,
+  source: string = path.join('functions', 'index.ts'),
+): Promise<BuiltBundle> {
   return build(
     {
       absWorkingDir: root,
-      entryPoints: [path.join(root, 'functions', 'index.ts')],
+      entryPoints: [path.join(root, source)],
       outfile,
       external: Object.keys(BUNDLE_EXTERNALS),
     },

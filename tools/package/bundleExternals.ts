@@ -52,6 +52,12 @@ export const BUNDLE_EXTERNALS: Readonly<Record<string, BundleExternal>> = {
     kind: 'shared',
     why: "one copy of the Azure SDK logger's level and destination for all bundles",
   },
+  // The tracer the Azure SDKs report their spans to is module state too: telemetry sets it (azureSdkSpans.ts),
+  // and Blob Storage, bundled on its own, must report to the same one.
+  '@azure/core-tracing': {
+    kind: 'shared',
+    why: 'one copy of the Azure SDK tracing instrumenter for all bundles',
+  },
 };
 
 /** The packages that get a bundle of their own in the package's node_modules (separate and shared). */

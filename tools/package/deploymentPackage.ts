@@ -32,12 +32,20 @@ export interface PackageReport {
   zip?: { file: string; bytes: number };
   /** The entry module's bundle. */
   bundle: BuiltBundle;
+  /** The bundles of the worker threads the app starts (THREAD_ENTRIES), beside the entry module's. */
+  threads: BuiltBundle[];
   /** Each separately loaded package the app imports, bundled into the package's node_modules. */
   separate: (BuiltBundle & { name: string; why: string })[];
   /** Modules the package leaves out, and why (BUNDLE_EXTERNALS). */
   leftOut: { name: string; why: string }[];
   buildMs: number;
 }
+
+/**
+ * The modules the app starts worker threads on, bundled each into a file of its own beside the entry
+ * module's bundle, where the app looks for them (its __dirname): the telemetry thread (appInsightsPipeline.ts).
+ */
+export const THREAD_ENTRIES = [path.join('shared', 'telemetry', 'telemetryWorker.ts')];
 
 function resetDirectory(dir: string, root: string): void {
   const resolved = path.resolve(dir);
@@ -68,6 +76,18 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
   const manifest = readAppManifest(root);
   const entry = path.join(packageDir, manifest.main);
   const bundle = await bundleEntry(root, entry, path.join(buildDir, `${path.basename(entry)}.map`));
+  const threads: BuiltBundle[] = [];
+  for (const source of THREAD_ENTRIES) {
+    const file = `${path.basename(source, '.ts')}.js`;
+    threads.push(
+      await bundleEntry(
+        root,
+        path.join(path.dirname(entry), file),
+        path.join(buildDir, `${file}.map`),
+        source,
+      ),
+    );
+  }
 
   // A package gets its own bundle only when a bundle imports it (the app's, or another package's for a
   // shared one); its require(name) then finds node_modules/<name>/index.js, as in any Node app, both in
@@ -75,7 +95,7 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
   const ownBundles = new Set(separatePackages());
   const wanted = (built: BuiltBundle) =>
     built.imports.map((i) => i.path).filter((name) => ownBundles.has(name));
-  const queue = [...new Set(wanted(bundle))];
+  const queue = [...new Set([bundle, ...threads].flatMap(wanted))];
   const separate: PackageReport['separate'] = [];
   for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
     const dir = path.join(packageDir, 'node_modules', name);
@@ -135,6 +155,7 @@ export async function buildDeploymentPackage(options: PackageOptions): Promise<P
     files: stats.files,
     zip,
     bundle,
+    threads,
     separate,
     leftOut: Object.entries(BUNDLE_EXTERNALS)
       .filter(([, external]) => external.kind === 'host' || external.kind === 'local-only')

@@ -21,6 +21,7 @@ export function renderPackageReport(report: PackageReport, cwd: string): string 
       size(report.bundle.bytes),
       'the app: functions, shared code, @azure/functions, Azure SDKs',
     ],
+    ...report.threads.map((t) => [rel(t.file), size(t.bytes), 'a worker thread the app starts']),
     ...report.separate.map((s) => [rel(s.file), size(s.bytes), `${s.name}: ${s.why}`]),
   ];
   return [
