@@ -2,7 +2,7 @@
 // in a worker thread, so the request thread only samples, records plain data and posts it; every message
 // here is structured-cloned, so it holds plain values only (an Error travels as its name, message and stack).
 import type { LogLevel } from '../config/settings';
-import type { SeriesSummary } from './storeCallAggregates';
+import type { StoreCallAggregate } from './storeCallAggregates';
 
 /** What the store dependencies name: the database system, the account host and the database. */
 export interface StoreIdentity {
@@ -108,15 +108,7 @@ export interface InvocationTelemetry {
 
 /** Store calls and resilience counts of one interval, summed on the request thread (storeTelemetry.ts). */
 export interface StoreMetricsBatch {
-  calls: {
-    container: string;
-    operation: string;
-    shape: string;
-    charge: SeriesSummary;
-    duration: SeriesSummary;
-    cacheMisses: number;
-    throttled: number;
-  }[];
+  calls: StoreCallAggregate[];
   cacheHits: [container: string, count: number][];
   retries: { operation: string; code: string; count: number }[];
 }

@@ -28,7 +28,10 @@ function errorOf(record: ExceptionRecord['error']): Error {
 }
 
 function startClient(options: TelemetryWorkerOptions): TelemetryClient {
-  if (options.caCertificates) tls.setDefaultCACertificates(options.caCertificates);
+  // Not in every Node 22 release; without it the thread keeps Node's defaults (NODE_EXTRA_CA_CERTS included).
+  if (options.caCertificates && typeof tls.setDefaultCACertificates === 'function') {
+    tls.setDefaultCACertificates(options.caCertificates);
+  }
   const client = new TelemetryClient(options.connectionString);
   const credential = ingestionCredential(options.authenticationString);
   if (credential) client.config.aadTokenCredential = credential;
