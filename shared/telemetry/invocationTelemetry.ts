@@ -91,7 +91,7 @@ function openSpan(start: InvocationStart): InvocationSpan | undefined {
   }
 }
 
-// The worker's protocol has spelled it both ways.
+// Spelled both ways by the Functions host's versions (Application Insights' own hook reads both).
 function hostTraceParentOf(context: InvocationContext): string | undefined {
   const trace = context.traceContext as { traceParent?: string; traceparent?: string } | undefined;
   return trace?.traceParent || trace?.traceparent || undefined;
