@@ -303,6 +303,7 @@ export async function benchColdStart(): Promise<BenchRow[]> {
         pass: sizeB <= PACKAGE_TARGET_MB,
         detail:
           `bundle: app ${(pkg.bundle.bytes / MB).toFixed(2)} MB + ` +
+          pkg.threads.map((t) => `${path.basename(t.file)} ${(t.bytes / MB).toFixed(2)} MB + `).join('') +
           pkg.separate.map((s) => `${s.name} ${(s.bytes / MB).toFixed(2)} MB`).join(' + ') +
           ' (each loaded only when needed)' +
           `${zip}, source maps kept out; unbundled: node_modules ${(unbundled.nodeModules.bytes / MB).toFixed(1)} MB + app ` +
